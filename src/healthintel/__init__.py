@@ -1,0 +1,3 @@
+"""healthintel: population-health analytics for England (JSNA chapters, national methods)."""
+
+__version__ = "0.1.0"

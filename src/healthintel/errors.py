@@ -1,0 +1,70 @@
+"""Exceptions and warnings raised by healthintel.
+
+Every error a user can trigger with bad input is a :class:`HealthIntelError`; its message names the column,
+the offending rows (or examples of them) and the fix. Statistical suppression (as the national methods do it)
+is never an error: it gives NA, a reason column and one :class:`SuppressionWarning`.
+"""
+
+from __future__ import annotations
+
+
+class HealthIntelError(Exception):
+    """Base class of every error healthintel raises on purpose."""
+
+
+class InvalidInputError(HealthIntelError, ValueError):
+    """Input data or arguments break a rule of the method (negative counts, numerator > denominator, ...)."""
+
+
+class MissingColumnError(InvalidInputError, KeyError):
+    """A column named in the call is not in the data."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class GeographyError(InvalidInputError):
+    """Unknown area names/codes, or LSOA codes of the wrong vintage for the chosen index."""
+
+
+class DataNotFoundError(HealthIntelError, FileNotFoundError):
+    """A data file the catalog needs is neither in data/raw, nor in the mirror, nor downloadable."""
+
+
+class ChecksumMismatchError(HealthIntelError):
+    """A fetched file does not match the checksum recorded in the data catalog."""
+
+
+class RenderError(HealthIntelError):
+    """A chapter could not be rendered (bad parameters, failed execution, export failure)."""
+
+
+class ParameterError(RenderError, InvalidInputError):
+    """Parameters given to a chapter do not match the notebook's ``parameters`` cell."""
+
+
+class HealthIntelWarning(UserWarning):
+    """Base class of healthintel warnings."""
+
+
+class SuppressionWarning(HealthIntelWarning):
+    """Some results were suppressed (NA) under the national method's rules; see the reason column."""
+
+
+def describe_rows(frame, mask, columns=None, limit: int = 5) -> str:
+    """Describe up to ``limit`` offending rows of ``frame`` (by index and key columns) for an error message."""
+    import pandas as pd
+
+    bad = frame.loc[pd.Series(mask, index=frame.index).to_numpy(dtype=bool)]
+    n = len(bad)
+    if columns:
+        cols = [c for c in columns if c in bad.columns]
+        shown = bad[cols].head(limit)
+        items = [
+            f"row {idx!r} (" + ", ".join(f"{c}={v!r}" for c, v in zip(cols, row)) + ")"
+            for idx, row in zip(shown.index, shown.itertuples(index=False))
+        ]
+    else:
+        items = [f"row {idx!r}" for idx in bad.index[:limit]]
+    more = f" and {n - limit} more" if n > limit else ""
+    return f"{n} row(s): " + "; ".join(items) + more

@@ -1,0 +1,140 @@
+"""Deprivation categories (quantiles) of small areas: the OHID rule, count-based or population-weighted.
+
+Owns :func:`assign_quantiles`, the one function every module uses to put areas into deciles/quintiles.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InvalidInputError, SuppressionWarning
+from ._common import as_list, check_finite_non_negative, grouper, numeric, require_columns
+
+TOO_FEW = "too few areas with values to assign quantiles"
+
+
+def assign_quantiles(
+    data: pd.DataFrame,
+    value: str,
+    *,
+    n: int = 10,
+    by=None,
+    highest_first: bool = True,
+    weights: str | None = None,
+    column: str = "quantile",
+) -> pd.DataFrame:
+    """Assign each small area to one of ``n`` quantiles of its group (1 = highest value when ``highest_first``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per small area (e.g. LSOA), with the ranking value (e.g. IMD score).
+    value : str
+        Column to rank. With IMD scores, ``highest_first=True`` puts the most deprived areas in quantile 1.
+    n : int, default 10
+        Number of quantiles (10 deciles, 5 quintiles).
+    by : str or list of str, optional
+        Group columns; quantiles are assigned within each group ("local" quantiles). Leave out for national ones.
+    highest_first : bool, default True
+        Quantile 1 holds the highest values (PHEindicatormethods ``invert = TRUE``). Use False when a low value is
+        worse (e.g. an IMD *rank*, where rank 1 is the most deprived).
+    weights : str, optional
+        A population column. Without it the count-based OHID rule is used (equal numbers of areas per quantile).
+        With it, areas are ordered by ``value`` and cut so that each quantile holds ≈ 1/n of the group's
+        population (an area is placed by the mid-point of its population on the cumulative scale).
+    column : str, default "quantile"
+        Name of the output column.
+
+    Returns
+    -------
+    DataFrame
+        ``data`` (same index and row order) plus ``column`` (nullable integer), ``nquantiles`` and
+        ``quantile_method``. Groups with fewer than ``n`` non-missing values get NA and one
+        :class:`~healthintel.errors.SuppressionWarning`; areas with a missing value get NA.
+
+    Notes
+    -----
+    Count-based rule (OHID, "Assigning deprivation categories"; PHEindicatormethods ``phe_quantile``): with
+    ``N`` non-missing values in a group and rank ``r`` (ties share the lowest rank),
+    ``quantile = n + 1 - ceil((N + 1 - r) / (N / n))``, a result of 0 being set to 1. Tied areas therefore share
+    a quantile. The population-weighted variant gives tied areas the quantile of the first of them.
+
+    References
+    ----------
+    Office for Health Improvement and Disparities, *Technical guidance: assigning deprivation categories*.
+    PHEindicatormethods 2.1.0, ``phe_quantile``.
+    """
+    require_columns(data, value=value, weights=weights, by=by)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 2:
+        raise InvalidInputError(f"n must be a whole number of quantiles of at least 2 (e.g. 5 or 10); got {n!r}.")
+    if not isinstance(highest_first, (bool, np.bool_)):
+        raise InvalidInputError(f"highest_first must be True or False; got {highest_first!r}.")
+    values = numeric(data, value, arg="value")
+    groups = grouper(data, by)
+    valid = ~np.isnan(values)
+    if weights is not None:
+        check_finite_non_negative(data, weights, arg="weights", by=as_list(by) + [value], allow_na=False)
+        w = numeric(data, weights, arg="weights")
+    count = np.bincount(groups.codes[valid], minlength=groups.n)
+
+    key = -values if highest_first else values
+    # One sort over all groups: by group, then by value (NaN last); ties kept together.
+    order = np.lexsort((np.where(valid, key, np.inf), groups.codes))
+    codes_sorted = groups.codes[order]
+    key_sorted = np.where(valid, key, np.inf)[order]
+    valid_sorted = valid[order]
+    pos = np.arange(len(order))
+    group_start = np.r_[0, np.flatnonzero(np.diff(codes_sorted)) + 1] if len(order) else np.array([], int)
+    start_of = np.zeros(groups.n, dtype=np.int64)
+    if len(order):
+        start_of[codes_sorted[group_start]] = group_start
+    # first position of each run of equal (group, key) values, so ties share the minimum rank
+    new_run = np.r_[True, (np.diff(codes_sorted) != 0) | (np.diff(key_sorted) != 0)] if len(order) else np.array([], bool)
+    run_first = np.maximum.accumulate(np.where(new_run, pos, 0)) if len(order) else pos
+
+    N = count[codes_sorted].astype(float)
+    if weights is None:
+        r = (run_first - start_of[codes_sorted] + 1).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = n + 1 - np.ceil((N + 1 - r) / (N / n))
+        q = np.where(q == 0, 1, q)
+        method = "count-based (OHID rule: equal numbers of areas)"
+    else:
+        ws = np.where(valid_sorted, w[order], 0.0)
+        cum = np.cumsum(ws)
+        group_total = np.bincount(codes_sorted, weights=ws, minlength=groups.n)
+        before_group = np.zeros(groups.n)
+        if len(order):
+            before_group[codes_sorted[group_start]] = cum[group_start] - ws[group_start]
+        mid = cum - ws / 2 - before_group[codes_sorted]
+        mid = mid[run_first]  # ties: the position of the first tied area
+        tot = group_total[codes_sorted]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.floor(mid / tot * n) + 1
+        q = np.clip(q, 1, n)
+        method = "population-weighted (equal population per quantile)"
+
+    too_few = count < n
+    q = np.where(valid_sorted & ~too_few[codes_sorted], q, np.nan)
+    result = np.empty(len(order))
+    result[order] = q
+
+    out = data.copy()
+    out[column] = pd.array(np.where(np.isnan(result), None, result), dtype="Int64")
+    out["nquantiles"] = n
+    out["quantile_method"] = method
+    if too_few.any():
+        bad = groups.keys.loc[too_few]
+        desc = "all data" if not groups.by else "; ".join(
+            ", ".join(f"{c}={v!r}" for c, v in row.items()) for _, row in bad.head(5).iterrows()
+        )
+        warnings.warn(
+            f"{int(too_few.sum())} group(s) had fewer than {n} areas with a value ({desc}): "
+            f"{TOO_FEW}, so their '{column}' is NA.",
+            SuppressionWarning,
+            stacklevel=2,
+        )
+    return out
