@@ -1,0 +1,386 @@
+"""Deprivation: IMD 2019 (LSOA 2011) and IoD 2025 (LSOA 2021) as tidy frames, national and local quantiles.
+
+Owns: loading an index with its geography and population; national deciles/quintiles (1 = most deprived, as
+published); local quantiles within any area, count-based (OHID rule) or population-weighted, through
+:func:`healthintel.stats.assign_quantiles`; population-weighted average scores; the share of an area's people in
+each national quintile; joining deprivation onto LSOA-level data with strict code checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import geography
+from .errors import InvalidInputError
+from .sources import readers
+from .stats import assign_quantiles
+
+DOMAINS = ["imd", "income", "employment", "education", "health", "crime", "barriers", "environment"]
+DOMAIN_LABELS = readers.DOMAIN_LABELS
+SOURCES = {
+    "imd2019": ["imd2019_index", "imd2019_domains", "imd2019_scores", "imd2019_income_employment",
+                "imd2019_population", "population_lsoa11_2019", "lookup_ltla19_utla19"],
+    "iod2025": ["iod2025_lsoa", "lookup_lsoa21_ltla24", "lookup_ltla21_utla21"],
+}
+POPULATION_NOTE = {
+    "imd2019": "ONS mid-2019 LSOA population estimates (SAPE22DT2), all ages",
+    "iod2025": "not available: the data mirror holds no LSOA 2021 population estimates",
+}
+
+
+def national_quantile(rank, n: int, n_areas: int) -> np.ndarray:
+    """The published IoD category of a national rank (1 = most deprived): ``ceil(rank × n / N)``.
+
+    The IoD deciles (and quintiles) are equal-count bands of the national rank: category ``d`` holds ranks
+    ``(d-1)N/n < rank ≤ dN/n``. (The OHID small-area rule in :func:`assign_quantiles` can place the single
+    LSOA at a band edge one category lower, so national categories follow the publisher's definition.)
+    """
+    r = np.asarray(rank, dtype=float)
+    return np.ceil(r * n / n_areas).astype(int)
+
+
+def load_deprivation(vintage: str = "imd2019", area=None) -> pd.DataFrame:
+    """One row per LSOA with geography, index scores/ranks/deciles, national quintile and population.
+
+    Parameters
+    ----------
+    vintage : {"imd2019", "iod2025"}
+        IMD 2019 on LSOA 2011 codes, or IoD 2025 on LSOA 2021 codes.
+    area : str, optional
+        Restrict to an area (name or code, see :func:`healthintel.geography.resolve_area`); national categories
+        are computed on all of England first.
+
+    Returns
+    -------
+    DataFrame
+        ``lsoa_code, lsoa_name, lad_code, lad_name, utla_code, utla_name``, ``{domain}_score`` (where
+        published in the mirror), ``{domain}_rank``, ``{domain}_decile`` for IMD and the 7 domains,
+        ``imd_quintile`` (national, 1 = most deprived), ``population`` (mid-2019 persons for IMD 2019; NA for
+        IoD 2025, whose LSOA 2021 populations are not in the mirror) and, for IMD 2019, the mid-2015
+        denominators of File 6 (``population_2015`` …).
+    """
+    geography.check_vintage(vintage)
+    lk = geography.lsoa_lookup(vintage)
+    if vintage == "imd2019":
+        idx = readers.imd2019_index().drop(columns=["lsoa_name", "lad_code", "lad_name"])
+        pop = readers.population_lsoa11_2019().groupby("lsoa_code", observed=True)["population"].sum()
+    else:
+        idx = readers.iod2025_lsoa()
+        pop = None
+    df = lk.merge(idx, on="lsoa_code", how="inner", validate="1:1")
+    n_areas = len(df)
+    df["imd_decile_check"] = national_quantile(df["imd_rank"], 10, n_areas)
+    if not (df["imd_decile_check"] == df["imd_decile"]).all():  # guard against a corrupted raw file
+        raise InvalidInputError(f"{vintage}: published IMD deciles do not follow the national ranks.")
+    df = df.drop(columns="imd_decile_check")
+    df["imd_quintile"] = national_quantile(df["imd_rank"], 5, n_areas)
+    df["population"] = df["lsoa_code"].map(pop).astype("Float64") if pop is not None else pd.NA
+    df["population"] = df["population"].astype("Float64")
+    df.attrs["vintage"] = vintage
+    df.attrs["sources"] = SOURCES[vintage]
+    if area is not None:
+        codes = set(geography.lsoas_in(area, vintage)["lsoa_code"])
+        df = df[df["lsoa_code"].isin(codes)].reset_index(drop=True)
+        df.attrs.update(vintage=vintage, sources=SOURCES[vintage])
+    return df
+
+
+def local_quantiles(
+    data: pd.DataFrame,
+    *,
+    n: int = 5,
+    weighted: bool = False,
+    value: str = "imd_score",
+    population: str = "population",
+    by=None,
+    column: str | None = None,
+) -> pd.DataFrame:
+    """Local deprivation categories within the areas of ``data`` (1 = most deprived within the area).
+
+    Parameters
+    ----------
+    data : DataFrame
+        LSOAs of the area(s), e.g. ``load_deprivation(area="Kent and Medway")``.
+    n : int
+        5 for quintiles, 10 for deciles.
+    weighted : bool
+        False: count-based OHID rule (equal numbers of LSOAs). True: each category holds ≈ 1/n of the population.
+    value : str
+        Ranking column (higher = more deprived), default the IMD score.
+    by : str or list, optional
+        Compute within each group (e.g. ``"lad_code"`` for district-local categories).
+    column : str, optional
+        Output column; default ``local_quintile``/``local_decile`` (+ ``_weighted``).
+    """
+    if weighted and data[population].isna().any():
+        raise InvalidInputError(
+            f"population-weighted categories need column {population!r} for every LSOA, but "
+            f"{int(data[population].isna().sum())} are missing (IoD 2025 LSOA populations are not in the mirror): "
+            "supply a population column or use weighted=False."
+        )
+    name = column or ("local_" + {5: "quintile", 10: "decile"}.get(n, f"q{n}") + ("_weighted" if weighted else ""))
+    frame = data.copy()
+    if weighted:
+        frame[population] = frame[population].astype(float)
+    out = assign_quantiles(frame, value, n=n, by=by, highest_first=True,
+                           weights=population if weighted else None, column=name)
+    out = out.drop(columns=["nquantiles", "quantile_method"])
+    out[population] = data[population]
+    out.attrs.update(data.attrs)
+    return out
+
+
+def average_score(data: pd.DataFrame, *, value: str = "imd_score", weights: str = "population_2015") -> float:
+    """Population-weighted average score of the LSOAs in ``data`` (the IoD File 10 "average score" when
+    ``weights`` is the mid-2015 File 6 denominator)."""
+    w = data[weights].astype(float)
+    if w.isna().any():
+        raise InvalidInputError(f"column {weights!r} has missing populations; cannot weight the average score.")
+    return float(np.average(data[value].astype(float), weights=w))
+
+
+def population_by_quintile(data: pd.DataFrame, england: pd.DataFrame | None = None, *,
+                           quantile: str = "imd_quintile", population: str = "population") -> pd.DataFrame:
+    """People in each national quintile: the area's count and share next to England's share."""
+    if data[population].isna().any():
+        raise InvalidInputError(
+            f"column {population!r} has missing values; population shares need a population for every LSOA."
+        )
+    n = int(data[quantile].max()) if len(data) else 5
+    cats = pd.Index(range(1, max(n, 5) + 1), name=quantile)
+    area = data.groupby(quantile)[population].sum().reindex(cats, fill_value=0).astype(float)
+    out = pd.DataFrame({"population": area, "share": area / area.sum()})
+    out["lsoas"] = data.groupby(quantile).size().reindex(cats, fill_value=0)
+    if england is not None:
+        eng = england.groupby(quantile)[population].sum().reindex(cats, fill_value=0).astype(float)
+        out["england_share"] = eng / eng.sum()
+    return out.reset_index()
+
+
+def domain_summary(data: pd.DataFrame, *, most_deprived: int = 2) -> pd.DataFrame:
+    """For IMD and each domain: LSOAs (count and share) in the nationally most deprived ``most_deprived``
+    deciles (default 2 = most deprived 20%), against 20% for England by construction."""
+    rows = []
+    for d in DOMAINS:
+        col = f"{d}_decile"
+        if col not in data:
+            continue
+        k = int((data[col] <= most_deprived).sum())
+        rows.append({"domain": DOMAIN_LABELS[d], "lsoas_most_deprived": k,
+                     "share_most_deprived": k / len(data) if len(data) else np.nan,
+                     "england_share": most_deprived / 10})
+    return pd.DataFrame(rows)
+
+
+def most_deprived_lsoas(data: pd.DataFrame, k: int = 10) -> pd.DataFrame:
+    """The ``k`` most deprived LSOAs of ``data`` by national rank."""
+    cols = [c for c in ["lsoa_code", "lsoa_name", "lad_name", "imd_score", "imd_rank", "imd_decile", "population"]
+            if c in data]
+    return data.nsmallest(k, "imd_rank")[cols].reset_index(drop=True)
+
+
+def attach_deprivation(data: pd.DataFrame, lsoa: str, *, vintage: str = "imd2019",
+                       columns: list[str] | None = None) -> pd.DataFrame:
+    """Join deprivation columns onto LSOA-level rows, refusing unknown or wrong-vintage LSOA codes.
+
+    Raises
+    ------
+    GeographyError
+        When any code is missing, not an LSOA code, or of the other census vintage (listing examples).
+    """
+    if lsoa not in data:
+        raise InvalidInputError(f"column {lsoa!r} not found in data; pass the LSOA code column as lsoa=.")
+    geography.check_lsoa_codes(data[lsoa], vintage, column=lsoa)
+    dep = load_deprivation(vintage)
+    keep = columns or ["lsoa_code", "lad_code", "lad_name", "utla_code", "imd_score", "imd_rank", "imd_decile",
+                       "imd_quintile"]
+    dep = dep[keep].rename(columns={"lsoa_code": lsoa})
+    return data.merge(dep, on=lsoa, how="left", validate="m:1")
+
+
+def headline(data: pd.DataFrame, england: pd.DataFrame) -> dict:
+    """Headline figures for an area's LSOAs (``data``) against England."""
+    pop = data["population"].astype(float)
+    has_pop = not pop.isna().any()
+    out = {
+        "lsoas": int(len(data)),
+        "population": float(pop.sum()) if has_pop else float("nan"),
+        "lsoas_most_deprived_decile": int((data["imd_decile"] == 1).sum()),
+        "share_lsoas_most_deprived_quintile": float((data["imd_quintile"] == 1).mean()),
+        "share_population_most_deprived_quintile": float(pop[data["imd_quintile"] == 1].sum() / pop.sum())
+        if has_pop else float("nan"),
+        "england_share_population_most_deprived_quintile": float(
+            england.loc[england["imd_quintile"] == 1, "population"].astype(float).sum()
+            / england["population"].astype(float).sum()) if has_pop else float("nan"),
+    }
+    if "population_2015" in data:
+        out["average_score"] = average_score(data)
+        out["england_average_score"] = average_score(england)
+    else:
+        out["average_score"] = float(data["imd_score"].mean())
+        out["england_average_score"] = float(england["imd_score"].mean())
+    return out
+
+
+def map_layers(data: pd.DataFrame, area=None):
+    """The area's LSOA polygons joined to ``data`` and its district outlines, for :func:`charts.deprivation_map`.
+
+    Returns ``(lsoas, districts)``; ``lsoas`` is empty when the mirror has no boundaries for the area.
+    """
+    vintage = data.attrs.get("vintage", "imd2019")
+    polys = readers.lsoa_boundaries(vintage)
+    lsoas = polys.merge(data, on="lsoa_code", how="inner")
+    lads = readers.lad_boundaries()
+    districts = lads[lads["lad_code"].isin(data["lad_code"].unique())]
+    return lsoas, districts
+
+
+def local_quantile_summary(data: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """LSOAs, population and mean IMD score in each local category, for both count-based and weighted ones."""
+    name = {5: "quintile", 10: "decile"}.get(n, f"q{n}")
+    frames = []
+    for col, label in [(f"local_{name}", "count-based"), (f"local_{name}_weighted", "population-weighted")]:
+        if col not in data:
+            continue
+        g = data.groupby(col)
+        part = pd.DataFrame({
+            "method": label,
+            f"local {name}": g.size().index,
+            "lsoas": g.size().to_numpy(),
+            "population": g["population"].sum().astype(float).to_numpy(),
+            "mean_imd_score": g["imd_score"].mean().to_numpy(),
+        })
+        part["population_share"] = part["population"] / part["population"].sum()
+        part["lsoa_share"] = part["lsoas"] / part["lsoas"].sum()
+        frames.append(part)
+    return pd.concat(frames, ignore_index=True)
+
+
+class DeprivationProfile:
+    """Everything the deprivation profile chapter shows for one area, computed once.
+
+    Built by :func:`profile`; its methods return display-ready tables, charts and text so that the chapter
+    notebook holds no logic.
+    """
+
+    def __init__(self, lsoas: pd.DataFrame, reference: pd.DataFrame, place, comparator):
+        self.lsoas, self.reference, self.place, self.comparator = lsoas, reference, place, comparator
+        self.vintage = lsoas.attrs.get("vintage", "imd2019")
+        if len(lsoas) == 0:
+            raise InvalidInputError(f"{place.name} has no LSOAs in {self.vintage}; check the area and vintage.")
+        self.has_population = not lsoas["population"].isna().any()
+        self.headline = headline(lsoas, reference)
+        self.quintiles = population_by_quintile(lsoas, reference) if self.has_population else \
+            _lsoa_share_by_quintile(lsoas, reference)
+        self.domains = domain_summary(lsoas)
+        local = local_quantiles(lsoas, n=5)
+        if self.has_population:
+            local = local_quantiles(local, n=5, weighted=True)
+        self.local = local
+        self.sources = SOURCES[self.vintage] + ["boundaries_lad24"] + (
+            ["boundaries_lsoa11_kent_medway"] if self.vintage == "imd2019" else ["boundaries_lsoa21_kent_medway"])
+
+    @property
+    def index_name(self) -> str:
+        return "IMD 2019" if self.vintage == "imd2019" else "IoD 2025"
+
+    def summary_markdown(self) -> str:
+        h, p, c = self.headline, self.place, self.comparator
+        pop = f"{h['population']:,.0f} residents (mid-2019)" if self.has_population else "population not available"
+        lines = [
+            f"**{p.name}** ({p.code}) has **{h['lsoas']:,} LSOAs** and {pop}.",
+            f"- Population-weighted average {self.index_name} score: **{h['average_score']:.1f}** "
+            f"({c.name}: {h['england_average_score']:.1f}; higher is more deprived).",
+            f"- LSOAs in England's most deprived 10%: **{h['lsoas_most_deprived_decile']}**; "
+            f"in the most deprived 20%: **{h['share_lsoas_most_deprived_quintile'] * 100:.1f}%** of the area's LSOAs.",
+        ]
+        if self.has_population:
+            lines.append(
+                f"- Residents living in England's most deprived quintile: "
+                f"**{h['share_population_most_deprived_quintile'] * 100:.1f}%** "
+                f"({c.name}: {h['england_share_population_most_deprived_quintile'] * 100:.1f}%).")
+        return "\n".join(lines)
+
+    def quintile_table(self):
+        from .tables import table
+
+        q = self.quintiles.rename(columns={"imd_quintile": "National quintile (1 = most deprived)",
+                                           "population": "Residents", "share": "Share of residents",
+                                           "lsoas": "LSOAs", "england_share": f"{self.comparator.name} share"})
+        return table(q, caption=f"Residents of {self.place.name} by national {self.index_name} quintile",
+                     formats={"Residents": "{:,.0f}", "Share of residents": "{:.1%}",
+                              f"{self.comparator.name} share": "{:.1%}"})
+
+    def most_deprived_table(self, k: int = 10):
+        from .tables import table
+
+        t = most_deprived_lsoas(self.lsoas, k).rename(columns={
+            "lsoa_code": "LSOA", "lsoa_name": "Name", "lad_name": "District", "imd_score": "IMD score",
+            "imd_rank": "National rank (1 = most deprived)", "imd_decile": "National decile", "population": "Residents"})
+        return table(t, caption=f"The {k} most deprived LSOAs in {self.place.name} ({self.index_name})",
+                     formats={"IMD score": "{:.1f}", "Residents": "{:,.0f}",
+                              "National rank (1 = most deprived)": "{:,}"})
+
+    def domain_table(self):
+        from .tables import table
+
+        t = self.domains.rename(columns={"domain": "Domain", "lsoas_most_deprived": "LSOAs in most deprived 20%",
+                                         "share_most_deprived": "Share of LSOAs", "england_share": "England"})
+        return table(t, caption=f"{self.place.name}: LSOAs in England's most deprived 20% by domain",
+                     formats={"Share of LSOAs": "{:.1%}", "England": "{:.0%}"})
+
+    def local_quintile_table(self):
+        from .tables import table
+
+        t = local_quantile_summary(self.local, 5).rename(columns={
+            "method": "Method", "local quintile": "Local quintile (1 = most deprived)", "lsoas": "LSOAs",
+            "population": "Residents", "mean_imd_score": "Mean IMD score", "population_share": "Share of residents",
+            "lsoa_share": "Share of LSOAs"})
+        return table(t, caption=f"Local deprivation quintiles within {self.place.name}",
+                     formats={"Residents": "{:,.0f}", "Mean IMD score": "{:.1f}", "Share of residents": "{:.1%}",
+                              "Share of LSOAs": "{:.1%}"})
+
+    def map(self):
+        from .charts import deprivation_map
+
+        polys, districts = map_layers(self.lsoas)
+        missing = len(self.lsoas) - len(polys)
+        chart = deprivation_map(polys, "imd_decile", self.place.name, n=10, outlines=districts, label_col="lad_name",
+                                title=f"LSOAs by national {self.index_name} decile: {self.place.name}")
+        if missing and len(polys):
+            chart.alt += f" {missing} LSOAs have no boundary in the data mirror and are not drawn."
+        return chart
+
+    def methods_markdown(self) -> str:
+        pop = POPULATION_NOTE[self.vintage]
+        return "\n".join([
+            f"- **Index**: English Indices of Deprivation ({self.index_name}), published by MHCLG; small areas are "
+            f"LSOAs ({'2011' if self.vintage == 'imd2019' else '2021'} census geography).",
+            "- **National deciles and quintiles** are the published equal-count bands of the national rank "
+            "(1 = most deprived): category d holds ranks (d−1)·N/n < rank ≤ d·N/n; healthintel recomputes them "
+            "from the ranks and checks them against the published deciles.",
+            "- **Local quintiles** rank the area's LSOAs by IMD score: count-based with the OHID rule "
+            "(PHEindicatormethods `phe_quantile`; ties share a quintile), and population-weighted (each quintile "
+            "holds about a fifth of residents; an LSOA is placed by the mid-point of its residents on the "
+            "cumulative scale).",
+            "- **Average score**: the population-weighted mean of LSOA scores using the IoD mid-2015 denominators "
+            "(File 6), which reproduces the published district 'average score' (File 10)." if self.vintage == "imd2019"
+            else "- **Average score**: unweighted mean of LSOA scores (LSOA 2021 populations are not in the mirror).",
+            f"- **Population**: {pop}.",
+            "- **Disclosure**: the chapter publishes aggregates of published statistics only; no record-level "
+            "data is used.",
+        ])
+
+
+def _lsoa_share_by_quintile(data: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    cats = pd.Index(range(1, 6), name="imd_quintile")
+    area = data.groupby("imd_quintile").size().reindex(cats, fill_value=0)
+    eng = reference.groupby("imd_quintile").size().reindex(cats, fill_value=0)
+    return pd.DataFrame({"population": np.nan, "share": area / area.sum(), "lsoas": area,
+                         "england_share": eng / eng.sum()}).reset_index()
+
+
+def profile(lsoas: pd.DataFrame, reference: pd.DataFrame, *, place, comparator) -> DeprivationProfile:
+    """Compute the deprivation profile of ``place`` against ``comparator`` (see :class:`DeprivationProfile`)."""
+    return DeprivationProfile(lsoas, reference, place, comparator)

@@ -1,0 +1,54 @@
+"""Report tables: DataFrames formatted for reviewers (units, CIs, captions, no index) and the provenance footer."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+
+import pandas as pd
+
+from . import __version__
+from .sources.catalog import provenance
+
+
+def table(data: pd.DataFrame, *, caption: str, formats: dict | None = None, na_rep: str = "–"):
+    """A Styler with a caption, hidden index and per-column number formats, ready to display in a report."""
+    styler = data.style.hide(axis="index").set_caption(caption).format(formats or {}, na_rep=na_rep)
+    return styler.set_table_attributes('class="hi-table"').set_table_styles(
+        [{"selector": "caption", "props": "caption-side: top; font-weight: bold; text-align: left;"},
+         {"selector": "th", "props": "text-align: left; padding: 2px 8px;"},
+         {"selector": "td", "props": "padding: 2px 8px;"}]
+    )
+
+
+class HTML:
+    """Minimal HTML display object (keeps IPython out of the library's imports)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+
+def provenance_footer(dataset_ids: list[str], *, notes: str = "") -> HTML:
+    """The "Data sources and provenance" footer: every source with vintage, licence, URL and checksum, the
+    healthintel version and the time the chapter was run."""
+    prov = provenance(dataset_ids)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in prov.itertuples(index=False)
+    )
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in prov.columns)
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return HTML(
+        '<section class="hi-provenance"><h2>Data sources and provenance</h2>'
+        f'<table class="hi-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        f"<p>{html.escape(notes)}</p>"
+        f"<p>Produced with healthintel {__version__} on {now}. Contains public sector information licensed under "
+        "the Open Government Licence v3.0. Source: Office for National Statistics licensed under the Open "
+        "Government Licence v.3.0. Contains OS data © Crown copyright and database right.</p></section>"
+    )
+
+
+def markdown_list(items: dict) -> str:
+    return "\n".join(f"- **{k}**: {v}" for k, v in items.items())
