@@ -1,0 +1,47 @@
+# healthintel task runner. The two commands of the README:
+#   make report   set up .venv, fetch the data, render the default chapter series into reports/
+#   make test     set up .venv with dev extras and run the whole test suite (pytest + nbval)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXTRAS ?= dev,growth
+STAMP := $(VENV)/.installed
+JOBS ?=
+
+.PHONY: help setup kernel data report test test-fast bench clean
+
+help:
+	@echo "make report  - set up, fetch data and render the default chapter series (reports/index.html)"
+	@echo "make test    - set up and run the whole test suite"
+	@echo "make data    - fetch the data into data/raw (checksums verified)"
+	@echo "make bench   - run the benchmarks (prints speed ratios against peers)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[$(EXTRAS)]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name healthintel --display-name "Python (healthintel)"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+kernel: $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name healthintel --display-name "Python (healthintel)"
+
+data: $(STAMP)
+	$(BIN)/healthintel data fetch
+
+report: data
+	$(BIN)/healthintel render $(if $(JOBS),--jobs $(JOBS),)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-kernel-name healthintel -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -e ".[bench]"
+	$(BIN)/python benchmarks/bench_stats.py
+
+clean:
+	rm -rf $(VENV) reports/* data/processed/* && touch reports/.gitkeep data/processed/.gitkeep

@@ -1,0 +1,94 @@
+"""The ``healthintel`` command line: ``data fetch``/``data list``, ``render`` and ``version``.
+
+Exit codes: 0 success; 1 a chapter failed to render or data could not be fetched; 2 bad arguments or
+parameters (typer's usage errors also exit 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import HealthIntelError
+
+app = typer.Typer(help="healthintel: population-health analytics and JSNA chapters for England.",
+                  no_args_is_help=True, add_completion=False)
+data_app = typer.Typer(help="Fetch and list the real open data the package reads.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+console = Console(stderr=True)
+
+
+@app.command()
+def version() -> None:
+    """Print the healthintel version."""
+    typer.echo(__version__)
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """List the datasets in the catalog and whether each is in data/raw."""
+    from .sources.catalog import catalog, read_manifest
+
+    manifest = read_manifest()["files"]
+    table = Table("id", "title", "vintage", "in data/raw")
+    for ds in catalog().values():
+        table.add_row(ds.id, ds.title, ds.vintage, "yes" if ds.id in manifest else "no")
+    Console().print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    dataset: Optional[list[str]] = typer.Option(None, "--dataset", "-d", help="Catalog id (repeatable); all if omitted."),
+    mirror: Optional[Path] = typer.Option(None, help="Local mirror folder (default $HEALTHINTEL_DATA_MIRROR or ../shared/data)."),
+    no_mirror: bool = typer.Option(False, "--no-mirror", help="Ignore any local mirror; download instead."),
+    offline: bool = typer.Option(False, help="Never use the network."),
+    force: bool = typer.Option(False, help="Fetch again even when data/raw holds a verified copy."),
+) -> None:
+    """Copy (or download) every catalogued file into data/raw, verifying checksums; writes MANIFEST.json."""
+    from .sources.catalog import catalog, fetch
+
+    ids = dataset or list(catalog())
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+                  transient=False) as progress:
+        task = progress.add_task("Fetching data", total=len(ids))
+        try:
+            records = fetch(ids, mirror=None if no_mirror else (mirror or "default"), offline=offline, force=force,
+                            progress=lambda rec: progress.advance(task))
+        except HealthIntelError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from None
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r.action] = counts.get(r.action, 0) + 1
+    console.print(f"{len(records)} dataset(s) verified in data/raw: " +
+                  ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+def _register_render() -> None:
+    try:
+        from .render.cli import render
+    except ImportError as exc:  # render extras missing: keep data commands usable and say why
+        @app.command("render")
+        def render_unavailable() -> None:
+            """Render chapters (unavailable: see error)."""
+            console.print(f"[red]error:[/red] rendering is unavailable: {exc}")
+            raise typer.Exit(1)
+    else:
+        app.command("render")(render)
+
+
+_register_render()
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
