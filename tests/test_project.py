@@ -1,0 +1,66 @@
+"""Project contract: environment.yml mirrors pyproject, CLI entry points, notebooks are thin and stripped."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from healthintel import config
+
+ROOT = config.project_root()
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_agrees_with_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r): r for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    wanted |= {_name(r): r for r in project["optional-dependencies"]["growth"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda, pip = {}, {}
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip |= {_name(r): r for r in dep["pip"] if not r.startswith("-")}
+        else:
+            conda[_name(dep)] = dep
+    have = {k: v for k, v in (conda | pip).items() if k not in ("python", "pip")}
+    assert set(have) == set(wanted), f"only in environment.yml: {set(have) - set(wanted)}; only in pyproject: {set(wanted) - set(have)}"
+    for name, req in wanted.items():
+        spec = req[len(name):].replace(" ", "")
+        assert have[name].replace(" ", "")[len(name):] == spec, f"{name}: {have[name]!r} vs {req!r}"
+
+
+def test_cli_help_and_offline_fetch_error(tmp_path):
+    exe = Path(sys.executable).parent / "healthintel"
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "render" in out.stdout and "data" in out.stdout
+    env = {"HEALTHINTEL_RAW_DIR": str(tmp_path / "raw"), "HEALTHINTEL_DATA_MIRROR": "", "PATH": "/usr/bin:/bin"}
+    res = subprocess.run([exe, "data", "fetch", "--offline", "-d", "imd2019_index"], capture_output=True, text=True,
+                         env=env)
+    assert res.returncode == 1
+    assert "imd2019_index" in res.stderr and "HEALTHINTEL_DATA_MIRROR" in res.stderr
+
+
+def test_notebooks_are_stripped_and_thin():
+    notebooks = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+    assert len(notebooks) >= 2
+    for path in notebooks:
+        nb = json.loads(path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), f"{path} has outputs"
+        tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(tagged) == 1, f"{path} needs exactly one parameters cell"
+        for line in "".join(tagged[0]["source"]).splitlines():
+            assert re.match(r"^\w+ = .+  # .+", line), f"{path}: parameter line without literal + comment: {line}"
+        for c in code:
+            src = "".join(c["source"])
+            assert not re.search(r"^\s*(def|class|for|while) ", src, re.M), f"{path}: logic in a notebook cell"
+        assert nb["metadata"]["kernelspec"]["name"] == "healthintel"
