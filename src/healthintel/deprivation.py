@@ -119,7 +119,7 @@ def local_quantiles(
             f"{int(data[population].isna().sum())} are missing (IoD 2025 LSOA populations are not in the mirror): "
             "supply a population column or use weighted=False."
         )
-    name = column or ("local_" + {5: "quintile", 10: "decile"}.get(n, f"q{n}") + ("_weighted" if weighted else ""))
+    name = column or local_column(n, weighted)
     frame = data.copy()
     if weighted:
         frame[population] = frame[population].astype(float)
@@ -129,6 +129,11 @@ def local_quantiles(
     out[population] = data[population]
     out.attrs.update(data.attrs)
     return out
+
+
+def local_column(n: int, weighted: bool = False) -> str:
+    """Default column name of local categories: ``local_quintile``, ``local_decile_weighted``, ``local_q4`` …"""
+    return "local_" + {5: "quintile", 10: "decile"}.get(n, f"q{n}") + ("_weighted" if weighted else "")
 
 
 def average_score(data: pd.DataFrame, *, value: str = "imd_score", weights: str = "population_2015") -> float:
@@ -238,9 +243,9 @@ def map_layers(data: pd.DataFrame, area=None):
 
 def local_quantile_summary(data: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """LSOAs, population and mean IMD score in each local category, for both count-based and weighted ones."""
-    name = {5: "quintile", 10: "decile"}.get(n, f"q{n}")
+    name = local_column(n)[len("local_"):]
     frames = []
-    for col, label in [(f"local_{name}", "count-based"), (f"local_{name}_weighted", "population-weighted")]:
+    for col, label in [(local_column(n), "count-based"), (local_column(n, True), "population-weighted")]:
         if col not in data:
             continue
         g = data.groupby(col)
