@@ -1,0 +1,27 @@
+"""Chapter notebooks → executed notebooks → HTML reports for reviewers (papermill + nbconvert).
+
+``render`` only runs notebooks with parameters; it never imports the domain modules.
+
+- :func:`notebook_parameters`, :func:`validate_parameters`: the ``parameters`` cell, checked before a kernel starts.
+- :func:`render_chapter`: one chapter × parameters → ``reports/{chapter}/{slug}.ipynb`` and ``.html``.
+- :func:`load_series`, :func:`render_series`: chapters × areas from YAML across a process pool.
+- :func:`write_index`: ``reports/index.html`` (state merged across runs in ``reports/index.json``).
+"""
+
+from healthintel.render.execute import ChapterResult, render_chapter
+from healthintel.render.export import export_html
+from healthintel.render.parameters import notebook_parameters, slugify, validate_parameters
+from healthintel.render.series import load_series, render_series
+from healthintel.render.site import write_index
+
+__all__ = [
+    "ChapterResult",
+    "export_html",
+    "load_series",
+    "notebook_parameters",
+    "render_chapter",
+    "render_series",
+    "slugify",
+    "validate_parameters",
+    "write_index",
+]

@@ -1,0 +1,107 @@
+"""``healthintel render``: one chapter for some areas, or a whole series, then the index and a summary.
+
+The main CLI registers it with ``app.command("render")(render)``. Exit codes: 0 all ok, 1 a chapter failed,
+2 bad parameters (nothing was run).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+import yaml
+
+from healthintel import config
+from healthintel.errors import RenderError
+
+
+def parse_params(items: list[str]) -> dict[str, Any]:
+    """``["n=3", "area=Tunbridge Wells"]`` → ``{"n": 3, "area": "Tunbridge Wells"}`` (values as YAML scalars)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"expected name=value, got {item!r}", param_hint="--param")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        out[name.strip()] = value
+    return out
+
+
+def _specs(chapter, area, series, params) -> list[dict]:
+    from healthintel.render.series import load_series
+
+    if chapter and series is None:
+        areas = area or [None]
+        specs = []
+        for a in areas:
+            p = dict(params)
+            if a is not None:
+                p["area"] = a
+            specs.append({"chapter": chapter, "parameters": p})
+        return specs
+    specs = load_series(series)
+    if chapter:
+        specs = [s for s in specs if s["chapter"] == chapter]
+    if area:
+        wanted = {a.casefold() for a in area}
+        specs = [s for s in specs if str(s["parameters"].get("area", "")).casefold() in wanted]
+    for s in specs:
+        s["parameters"] = {**s["parameters"], **params}
+    return specs
+
+
+def _summary(results, index_path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="healthintel render")
+    for column in ("chapter", "area", "status", "seconds", "report / error"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    for r in results:
+        status = "[green]ok[/]" if r.ok else "[bold red]failed[/]"
+        detail = str(r.html_path) if r.ok else (r.error or "")
+        if r.synthetic:
+            status += " [magenta](synthetic)[/]"
+        table.add_row(r.chapter, str(r.parameters.get("area", r.slug)), status, f"{r.seconds:.1f}", detail)
+    console = Console()
+    console.print(table)
+    console.print(f"index: {index_path}")
+
+
+def render(
+    chapter: Annotated[Optional[str], typer.Option(help="Chapter notebook name (notebooks/chapters/<name>.ipynb).")] = None,
+    area: Annotated[Optional[list[str]], typer.Option("--area", "-a", help="Area to render; repeat for several.")] = None,
+    series: Annotated[Optional[Path], typer.Option(help="Series YAML (default: the packaged series).")] = None,
+    param: Annotated[list[str], typer.Option("--param", "-p", help="Parameter as name=value (YAML scalar); repeatable.")] = [],  # noqa: B006
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes (default: CPU count).")] = None,
+    reports_dir: Annotated[Optional[Path], typer.Option(help="Output folder (default: reports/).")] = None,
+    timeout: Annotated[int, typer.Option(help="Per-cell timeout in seconds.")] = 900,
+    kernel: Annotated[str, typer.Option(help="Jupyter kernel name.")] = config.KERNEL_NAME,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Render chapter notebooks to HTML reports and update reports/index.html."""
+    from healthintel.render.series import render_series
+    from healthintel.render.site import write_index
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    err = Console(stderr=True)
+    try:
+        specs = _specs(chapter, area, series, parse_params(list(param or [])))
+        if not specs:
+            raise RenderError("nothing to render: no series entry matches the chapter/area given")
+        results = render_series(
+            specs, jobs=jobs, progress=progress, reports_dir=reports_dir, kernel=kernel, timeout=timeout
+        )
+    except (RenderError, typer.BadParameter) as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=2) from None
+    index_path = write_index(results, reports_dir)
+    _summary(results, index_path)
+    if any(not r.ok for r in results):
+        raise typer.Exit(code=1)

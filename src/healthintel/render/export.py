@@ -1,0 +1,243 @@
+"""Executed notebook → reviewer HTML: no code, no stderr, header + table of contents + provenance footer."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import html
+import os
+import re
+import subprocess
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+import healthintel
+from healthintel import config
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+CHAPTER_TEMPLATE = TEMPLATES_DIR / "chapter" / "chapter.html.j2"
+
+_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_HEADING = re.compile(r'<h([1-6])[^>]*\bid="([^"]*)"[^>]*>(.*?)</h\1>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.DOTALL)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.DOTALL | re.MULTILINE)
+_PRIVATE_MIMETYPE = "application/vnd.healthintel."  # record() and friends: never shown
+
+
+# ---------------------------------------------------------------------------------------------- atomic writes
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def readable(path: str | Path) -> None:
+    """mkstemp files are 0600; reports are for reviewers, so give them the usual umask-based mode."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
+def atomic_write(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to a temp file beside ``path`` and ``os.replace`` it, so readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        readable(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ------------------------------------------------------------------------------------------- notebook facts
+def notebook_title(nb) -> str | None:
+    """``metadata.healthintel.title``, else the first markdown H1, else None."""
+    title = (nb.metadata.get("healthintel") or {}).get("title")
+    if title:
+        return str(title)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = _H1.search(_FENCE.sub("", cell.source))
+            if match:
+                return _TAG.sub("", match.group(1)).strip()
+    return None
+
+
+def is_synthetic(nb) -> bool:
+    """True when the notebook metadata or any output's metadata says ``healthintel.synthetic``."""
+    if (nb.metadata.get("healthintel") or {}).get("synthetic") is True:
+        return True
+    return any(
+        ((output.get("metadata") or {}).get("healthintel") or {}).get("synthetic") is True
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def git_commit(root: str | Path | None = None) -> str:
+    """Short hash of HEAD when ``root`` (default: the project root) is a git checkout, else ``"unknown"``."""
+    root = Path(root or config.project_root())
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=10, check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+# --------------------------------------------------------------------------------------------- cleaning
+def _image_alt(output) -> str:
+    meta = output.get("metadata") or {}
+    for mime in ("image/png", "image/jpeg", "image/svg+xml"):
+        alt = (meta.get(mime) or {}).get("alt") if isinstance(meta.get(mime), dict) else None
+        if alt:
+            return str(alt)
+    alt = (meta.get("healthintel") or {}).get("alt")
+    if alt:
+        return str(alt)
+    text = output.get("data", {}).get("text/plain", "")
+    return (text if isinstance(text, str) else "".join(text)).strip() or "Figure"
+
+
+def _keep_output(output) -> bool:
+    kind = output.get("output_type")
+    if kind == "error":
+        return False  # a report never carries a traceback
+    if kind == "stream":
+        return output.get("name") != "stderr"  # warnings and logging belong to the analyst's notebook
+    data = output.get("data") or {}
+    visible = [m for m in data if not m.startswith(_PRIVATE_MIMETYPE)]
+    return bool(visible)
+
+
+def clean_for_report(nb, title: str | None = None):
+    """A copy of ``nb`` ready for the reviewer: hidden/stderr/error outputs and output-less code cells removed.
+
+    The first markdown H1 is dropped when it repeats ``title`` (the page header shows it), and every image
+    output gets ``metadata.healthintel.alt`` (its own alt, else its ``text/plain``) for the template.
+    """
+    nb = copy.deepcopy(nb)
+    cells = []
+    dropped_title = title is None
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "papermill-error-cell-tag" in tags or "remove-cell" in tags:
+            continue
+        if cell.cell_type == "code":
+            outputs = [o for o in cell.get("outputs", []) if _keep_output(o)]
+            for output in outputs:
+                data = output.get("data") or {}
+                for mime in [m for m in data if m.startswith(_PRIVATE_MIMETYPE)]:
+                    del data[mime]
+                if any(m in data for m in ("image/png", "image/jpeg", "image/svg+xml")):
+                    output.setdefault("metadata", {}).setdefault("healthintel", {})["alt"] = _image_alt(output)
+            if not outputs or "remove-output" in tags:
+                continue
+            cell.outputs = outputs
+        elif cell.cell_type == "markdown" and not dropped_title:
+            match = _H1.search(cell.source)
+            if match and _TAG.sub("", match.group(1)).strip() == title:
+                cell.source = (cell.source[: match.start()] + cell.source[match.end():]).strip()
+                dropped_title = True
+                if not cell.source:
+                    continue
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def table_of_contents(nb, max_level: int = 3) -> list[dict]:
+    """Nested ``[{level, id, text, children}]`` from markdown headings, ids as nbconvert renders them."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    flat = []
+    for cell in nb.cells:
+        sources = [cell.source] if cell.cell_type == "markdown" else [
+            o["data"]["text/markdown"] for o in cell.get("outputs", []) if "text/markdown" in (o.get("data") or {})
+        ]
+        for source in sources:
+            for level, anchor, inner in _HEADING.findall(markdown2html_mistune(source)):
+                if int(level) <= max_level:
+                    text = html.unescape(_TAG.sub("", _ANCHOR.sub("", inner))).strip()
+                    flat.append({"level": int(level), "id": anchor, "text": text, "children": []})
+    root: list[dict] = []
+    stack: list[dict] = []
+    for item in flat:
+        while stack and stack[-1]["level"] >= item["level"]:
+            stack.pop()
+        (stack[-1]["children"] if stack else root).append(item)
+        stack.append(item)
+    return root
+
+
+# --------------------------------------------------------------------------------------------- export
+def _display_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    return "None" if value is None else str(value)
+
+
+def export_html(
+    nb,
+    *,
+    parameters: dict | None = None,
+    chapter: str | None = None,
+    kernel: str = config.KERNEL_NAME,
+    rendered_at: str | None = None,
+    notebook_dir: str | Path | None = None,
+) -> str:
+    """Render an executed notebook to the reviewer HTML page (as a string)."""
+    from nbconvert import HTMLExporter
+
+    if isinstance(nb, (str, Path)):
+        notebook_dir = notebook_dir or Path(nb).parent
+        nb = nbformat.read(str(nb), as_version=4)
+    parameters = dict(parameters if parameters is not None else nb.metadata.get("papermill", {}).get("parameters", {}))
+    title = notebook_title(nb) or (chapter or "Untitled chapter").replace("_", " ").capitalize()
+    synthetic = is_synthetic(nb)
+    report_nb = clean_for_report(nb, title)
+    area, period = parameters.get("area"), parameters.get("period")
+    page_title = " — ".join(str(x) for x in (title, area, period) if x not in (None, ""))
+    report_nb.metadata["title"] = page_title  # the lab template's <title>
+    context = {
+        "title": title,
+        "page_title": page_title,
+        "area": area,
+        "period": period,
+        "chapter": chapter,
+        "synthetic": synthetic,
+        "toc": table_of_contents(report_nb),
+        "version": healthintel.__version__,
+        "commit": git_commit(),
+        "rendered_at": rendered_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "kernel": kernel,
+        "parameters": [(k, _display_value(v)) for k, v in parameters.items()],
+    }
+    exporter = HTMLExporter(
+        template_file=str(CHAPTER_TEMPLATE),
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    resources = {"healthintel": context, "metadata": {"name": page_title, "path": str(notebook_dir or ".")}}
+    body, _ = exporter.from_notebook_node(report_nb, resources=resources)
+    return body
+
+
+def write_html(nb, path: str | Path, **kw) -> Path:
+    """:func:`export_html` then an atomic write to ``path``."""
+    return atomic_write(path, export_html(nb, **kw))

@@ -1,0 +1,137 @@
+"""Chapter notebooks and their ``parameters`` cell: find, inspect, validate (before any kernel starts)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from healthintel import config
+from healthintel.errors import ParameterError, RenderError
+
+# Types a default can fix; anything else (an expression, a dict of dicts...) is accepted as is.
+_TYPES: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
+
+
+def chapters_dir(notebooks_dir: str | Path | None = None) -> Path:
+    return Path(notebooks_dir or config.notebooks_dir()) / "chapters"
+
+
+def chapter_path(chapter: str, notebooks_dir: str | Path | None = None) -> Path:
+    """``notebooks/chapters/{chapter}.ipynb``; a :class:`RenderError` lists the chapters when it is missing."""
+    folder = chapters_dir(notebooks_dir)
+    path = folder / f"{chapter}.ipynb"
+    if not path.is_file():
+        known = sorted(p.stem for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+        raise RenderError(
+            f"no chapter notebook {path}; chapters in {folder}: {', '.join(known) or '(none)'}"
+        )
+    return path
+
+
+def _literal(source: str) -> tuple[Any, bool]:
+    try:
+        return ast.literal_eval(source), True
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return source, False
+
+
+def _type_name(value: Any) -> str | None:
+    if value is None:
+        return "None"
+    for typ, name in _TYPES.items():  # bool before int: bool is a subclass of int
+        if isinstance(value, typ):
+            return name
+    if isinstance(value, tuple):
+        return "list"
+    return None
+
+
+def notebook_parameters(path: str | Path) -> dict[str, dict]:
+    """The ``parameters`` cell of a notebook: ``{name: {name, default, type, help, source}}``.
+
+    ``default`` is the Python value of the literal default (the source text when it is not a literal),
+    ``type`` one of str/int/float/bool/list/dict/None (None when it cannot be inferred), ``help`` the
+    trailing ``# comment``. Uses :func:`papermill.inspect_notebook`.
+    """
+    import papermill
+
+    path = Path(path)
+    if not path.is_file():
+        raise RenderError(f"no notebook at {path}")
+    inspected = papermill.inspect_notebook(str(path))
+    out: dict[str, dict] = {}
+    for name, info in inspected.items():
+        source = info.get("default") or ""
+        value, is_literal = _literal(source)
+        out[name] = {
+            "name": name,
+            "default": value,
+            "type": _type_name(value) if is_literal else None,
+            "help": info.get("help") or "",
+            "source": source,
+        }
+    return out
+
+
+def _matches(expected: str | None, value: Any) -> bool:
+    if expected in (None, "None"):
+        return True
+    if expected == "bool":
+        return isinstance(value, bool)
+    if expected == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected == "str":
+        return isinstance(value, str)
+    if expected == "list":
+        return isinstance(value, (list, tuple))
+    if expected == "dict":
+        return isinstance(value, dict)
+    return True
+
+
+def validate_parameters(path: str | Path, parameters: dict | None) -> dict:
+    """Check ``parameters`` against the notebook's ``parameters`` cell and return defaults merged with them.
+
+    Unknown names and values whose type differs from the default's (int is accepted for float; a None
+    default accepts anything) raise :class:`~healthintel.errors.ParameterError`. Papermill itself only warns,
+    so this runs before any kernel starts.
+    """
+    spec = notebook_parameters(path)
+    parameters = dict(parameters or {})
+    unknown = sorted(set(parameters) - set(spec))
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))} for {Path(path).name}; "
+            f"valid parameters: {', '.join(spec) or '(none: the notebook has no parameters cell)'}"
+        )
+    problems = []
+    for name, value in parameters.items():
+        expected = spec[name]["type"]
+        if not _matches(expected, value):
+            problems.append(
+                f"parameter {name!r} expects {expected} (default {spec[name]['source']}), "
+                f"got {type(value).__name__} {value!r}"
+            )
+    if problems:
+        raise ParameterError(f"{Path(path).name}: " + "; ".join(problems))
+    merged = {name: info["default"] for name, info in spec.items()}
+    merged.update({k: list(v) if isinstance(v, tuple) else v for k, v in parameters.items()})
+    return merged
+
+
+def slugify(text: Any) -> str:
+    """A filesystem-safe, lower-case form: ``"Tunbridge Wells"`` → ``"tunbridge-wells"``."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or "default"
+
+
+def default_slug(parameters: dict) -> str:
+    """The report's file stem: the slug of the ``area`` parameter (``"default"`` without one)."""
+    area = parameters.get("area")
+    return slugify(area) if area not in (None, "") else "default"
