@@ -152,3 +152,32 @@ def check_positive(data, column: str, *, arg: str, by=None, allow_zero: bool = F
             f"{arg} column {column!r} must be {need}; offending "
             f"{describe_rows(data, bad, as_list(by) + [column])}. Correct or remove these rows."
         )
+
+
+def row_positions(codes, n_groups: int):
+    """Position of each row within its group (0, 1, ...) and the number of rows per group, vectorised."""
+    codes = np.asarray(codes, dtype=np.intp)
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes, minlength=n_groups)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    pos = np.empty(len(codes), dtype=np.int64)
+    pos[order] = np.arange(len(codes)) - starts[codes[order]]
+    return pos, counts
+
+
+def summed_counts(data, numerator: str, denominator: str, by):
+    """Numerator/denominator arrays, summed within ``by`` groups (R-style: a missing value makes the group
+    missing) when ``by`` is given, plus the output frame: group keys with the sums, or a copy of ``data``."""
+    from ._common import as_list, grouper, numeric
+
+    x = numeric(data, numerator, arg="numerator")
+    n = numeric(data, denominator, arg="denominator")
+    if as_list(by):
+        groups = grouper(data, by)
+        x, n = groups.sum(x), groups.sum(n)
+        out = groups.keys.copy()
+        out[numerator] = x
+        out[denominator] = n
+    else:
+        out = data.copy()
+    return x, n, out

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError, SuppressionWarning, describe_rows
-from ._ci import byars_lower, byars_upper, check_multiplier, check_positive, format_number
+from ._ci import byars_lower, byars_upper, check_multiplier, check_positive, format_number, row_positions
 from ._common import (
     as_list,
     check_finite_non_negative,
@@ -41,16 +41,6 @@ ESP2013 = pd.Series(
 #: Text used for suppressed DSRs, in ``statistic`` (as PHEindicatormethods) and ``suppression_reason``.
 SUPPRESSED = "dsr NA for total count < 10"
 MIN_COUNT = 10
-
-
-def _positions(codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Position of each row within its group (0, 1, ...) and the number of rows per group, vectorised."""
-    order = np.argsort(codes, kind="stable")
-    counts = np.bincount(codes, minlength=n_groups)
-    starts = np.r_[0, np.cumsum(counts)[:-1]]
-    pos = np.empty(len(codes), dtype=np.int64)
-    pos[order] = np.arange(len(codes)) - starts[codes[order]]
-    return pos, counts
 
 
 def _standard_weights(data, standard_population, groups, age_band, by) -> np.ndarray:
@@ -83,7 +73,7 @@ def _standard_weights(data, standard_population, groups, age_band, by) -> np.nda
             )
         return w
     vec = np.asarray(std, dtype=float)
-    pos, counts = _positions(groups.codes, groups.n)
+    pos, counts = row_positions(groups.codes, groups.n)
     wrong = counts != len(vec)
     if wrong.any():
         name = "ESP2013 (19 bands)" if standard_population is None else f"the standard population ({len(vec)} bands)"

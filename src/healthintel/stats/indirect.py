@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError, MissingColumnError, describe_rows
-from ._ci import check_positive, format_number, poisson_limits
+from ._ci import check_positive, format_number, poisson_limits, row_positions
 from ._common import (
     as_list,
     check_finite_non_negative,
@@ -21,7 +21,6 @@ from ._common import (
     parse_confidence,
     require_columns,
 )
-from .dsr import _positions
 
 __all__ = ["smr", "isr"]
 
@@ -43,7 +42,7 @@ def _attach(data, ref, *, arg, groups, age_band, by):
             )
         return pd.to_numeric(ref, errors="coerce").reindex(labels).to_numpy(dtype=float)
     vec = np.asarray(ref, dtype=float)
-    pos, counts = _positions(groups.codes, groups.n)
+    pos, counts = row_positions(groups.codes, groups.n)
     wrong = counts != len(vec)
     if wrong.any():
         raise InvalidInputError(
@@ -60,7 +59,7 @@ def _from_data(data, x, n, groups, age_band):
     if age_band is not None:
         band, _ = pd.factorize(data[age_band], use_na_sentinel=False)
     else:
-        band, counts = _positions(groups.codes, groups.n)
+        band, counts = row_positions(groups.codes, groups.n)
         if len(set(counts.tolist())) > 1:
             raise InvalidInputError(
                 "to compute the reference rates from the data without age_band=, every group must have the same "

@@ -9,36 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._ci import check_multiplier, check_positive, format_number, wilson
-from ._common import (
-    as_list,
-    check_finite_non_negative,
-    check_not_greater,
-    grouper,
-    metadata,
-    numeric,
-    parse_confidence,
-    require_columns,
-)
+from ._ci import check_multiplier, check_positive, format_number, summed_counts, wilson
+from ._common import check_finite_non_negative, check_not_greater, metadata, parse_confidence, require_columns
 
 __all__ = ["proportion"]
-
-
-def _counts(data, numerator, denominator, by):
-    """Validated numerator/denominator arrays, summed by group when ``by`` is given, plus the output frame."""
-    require_columns(data, numerator=numerator, denominator=denominator, by=by)
-    x = numeric(data, numerator, arg="numerator")
-    n = numeric(data, denominator, arg="denominator")
-    if as_list(by):
-        groups = grouper(data, by)
-        # plain sums (no NA removal): one missing count makes the group missing, as in R's sum()
-        x, n = groups.sum(x), groups.sum(n)
-        out = groups.keys.copy()
-        out[numerator] = x
-        out[denominator] = n
-    else:
-        out = data.copy()
-    return x, n, out
 
 
 def proportion(data: pd.DataFrame, numerator: str, denominator: str, *, by=None, confidence=0.95, multiplier=1):
@@ -92,7 +66,7 @@ def proportion(data: pd.DataFrame, numerator: str, denominator: str, *, by=None,
     multiplier = check_multiplier(multiplier)
     conf = None if confidence is None else parse_confidence(confidence)
 
-    x, n, out = _counts(data, numerator, denominator, by)
+    x, n, out = summed_counts(data, numerator, denominator, by)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["value"] = x / n * multiplier
     statistic = "percentage" if multiplier == 100 else f"proportion of {format_number(multiplier)}"

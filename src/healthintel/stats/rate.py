@@ -8,9 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._ci import check_multiplier, check_positive, format_number, poisson_limits
+from ._ci import check_multiplier, check_positive, format_number, poisson_limits, summed_counts
 from ._common import check_finite_non_negative, metadata, parse_confidence, require_columns
-from .proportion import _counts
 
 __all__ = ["rate"]
 
@@ -65,7 +64,7 @@ def rate(data: pd.DataFrame, count: str, population: str, *, by=None, confidence
     multiplier = check_multiplier(multiplier)
     conf = parse_confidence(confidence)
 
-    x, n, out = _counts(data, count, population, by)
+    x, n, out = summed_counts(data, count, population, by)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["value"] = x / n * multiplier
         method = None
