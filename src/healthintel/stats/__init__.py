@@ -36,9 +36,13 @@ def __getattr__(name: str):
         module = _EXPORTS[name]
     except KeyError:
         raise AttributeError(f"module 'healthintel.stats' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    loaded = importlib.import_module(f".{module}", __name__)
+    # Bind every name this module exports: importing submodule "dsr" (e.g. for ESP2013) sets the package
+    # attribute "dsr" to the module, which would otherwise shadow the function of the same name.
+    for other, home in _EXPORTS.items():
+        if home == module:
+            globals()[other] = getattr(loaded, other)
+    return globals()[name]
 
 
 def __dir__():
