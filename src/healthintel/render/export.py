@@ -172,7 +172,7 @@ def table_of_contents(nb, max_level: int = 3) -> list[dict]:
             for level, anchor, inner in _HEADING.findall(markdown2html_mistune(source)):
                 if int(level) <= max_level:
                     text = html.unescape(_TAG.sub("", _ANCHOR.sub("", inner))).strip()
-                    flat.append({"level": int(level), "id": anchor, "text": text, "children": []})
+                    flat.append({"level": int(level), "id": html.unescape(anchor), "text": text, "children": []})
     root: list[dict] = []
     stack: list[dict] = []
     for item in flat:

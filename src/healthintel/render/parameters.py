@@ -61,7 +61,10 @@ def notebook_parameters(path: str | Path) -> dict[str, dict]:
     path = Path(path)
     if not path.is_file():
         raise RenderError(f"no notebook at {path}")
-    inspected = papermill.inspect_notebook(str(path))
+    try:
+        inspected = papermill.inspect_notebook(str(path))
+    except ValueError:  # no kernelspec in the metadata: we always run Python, so inspect it as Python
+        inspected = _inspect_as_python(path)
     out: dict[str, dict] = {}
     for name, info in inspected.items():
         source = info.get("default") or ""
@@ -74,6 +77,18 @@ def notebook_parameters(path: str | Path) -> dict[str, dict]:
             "source": source,
         }
     return out
+
+
+def _inspect_as_python(path: Path) -> dict[str, dict]:
+    import nbformat
+    from papermill.translators import papermill_translators
+
+    nb = nbformat.read(str(path), as_version=4)
+    cell = next((c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if cell is None:
+        return {}
+    translator = papermill_translators.find_translator(config.KERNEL_NAME, "python")
+    return {p.name: p._asdict() for p in translator.inspect(cell)}
 
 
 def _matches(expected: str | None, value: Any) -> bool:
