@@ -56,17 +56,23 @@ def _specs(chapter, area, series, params) -> list[dict]:
 
 def _summary(results, index_path: Path) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="healthintel render")
+    root = index_path.parent
+    table = Table(title=f"healthintel render → {root}")
     for column in ("chapter", "area", "status", "seconds", "report / error"):
-        table.add_column(column, justify="right" if column == "seconds" else "left")
+        table.add_column(column, justify="right" if column == "seconds" else "left", overflow="fold")
     for r in results:
         status = "[green]ok[/]" if r.ok else "[bold red]failed[/]"
-        detail = str(r.html_path) if r.ok else (r.error or "")
+        if r.ok and r.html_path:
+            path = Path(r.html_path)
+            detail = escape(str(path.relative_to(root) if path.is_relative_to(root) else path))
+        else:
+            detail = f"[red]{escape(r.error or '')}[/]"
         if r.synthetic:
             status += " [magenta](synthetic)[/]"
-        table.add_row(r.chapter, str(r.parameters.get("area", r.slug)), status, f"{r.seconds:.1f}", detail)
+        table.add_row(r.chapter, escape(str(r.parameters.get("area", r.slug))), status, f"{r.seconds:.1f}", detail)
     console = Console()
     console.print(table)
     console.print(f"index: {index_path}")

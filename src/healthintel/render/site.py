@@ -85,6 +85,7 @@ def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None
         group = chapters.setdefault(entry["chapter"], {"chapter": entry["chapter"], "title": None, "rows": []})
         group["title"] = group["title"] or entry.get("title")
         group["rows"].append(entry)
+        group["has_period"] = group.get("has_period") or entry.get("period") not in (None, "")
     values = list(entries.values())
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True
