@@ -219,20 +219,22 @@ def dsr(
         total, pop, value, var = _non_independent(data, x, n, w, groups, event_frequency, age_band, by)
         method = "Dobson, with confidence adjusted for non-independent events"
 
-    out = groups.keys.copy() if groups.by else pd.DataFrame(index=range(1))
-    out["total_count"] = total
-    out["total_pop"] = pop
+    # build the output in one constructor call: inserting columns one by one dominates the run time
+    cols = {c: groups.keys[c] for c in groups.keys.columns} if groups.by else {}
+    cols["total_count"] = total
+    cols["total_pop"] = pop
     suppressed = total < MIN_COUNT
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["value"] = np.where(suppressed, np.nan, value * multiplier)
+        cols["value"] = np.where(suppressed, np.nan, value * multiplier)
         spread = np.sqrt(var / total) * multiplier
         for z, (lo, hi) in zip(conf.z, conf.columns):
-            out[lo] = np.where(suppressed, np.nan, value * multiplier + spread * (byars_lower(total, z) - total))
-            out[hi] = np.where(suppressed, np.nan, value * multiplier + spread * (byars_upper(total, z) - total))
-    out["confidence"] = conf.label
-    out["statistic"] = np.where(suppressed, SUPPRESSED, f"dsr per {format_number(multiplier)}")
-    out["method"] = method
-    out["suppression_reason"] = pd.array(np.where(suppressed, "total count < 10", None), dtype="string")
+            cols[lo] = np.where(suppressed, np.nan, value * multiplier + spread * (byars_lower(total, z) - total))
+            cols[hi] = np.where(suppressed, np.nan, value * multiplier + spread * (byars_upper(total, z) - total))
+    cols["confidence"] = conf.label
+    cols["statistic"] = np.where(suppressed, SUPPRESSED, f"dsr per {format_number(multiplier)}")
+    cols["method"] = method
+    cols["suppression_reason"] = pd.array(np.where(suppressed, "total count < 10", None), dtype="string")
+    out = pd.DataFrame(cols, index=pd.RangeIndex(groups.n))
     if suppressed.any():
         warnings.warn(
             f"{int(suppressed.sum())} group(s) have fewer than {MIN_COUNT} events: their DSR and limits are NA "
