@@ -141,3 +141,12 @@ def test_index_merges_runs(notebooks, reports):
     assert json.loads((reports / "index.json").read_text())["version"] == 1
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert "fixture/dover.html" in index and "Swale" in index
+
+
+def test_series_on_a_local_dask_cluster(notebooks, reports):
+    specs = [{"chapter": "fixture", "parameters": {"area": "Thanet"}},
+             {"chapter": "failing", "parameters": {"area": "Swale"}}]
+    ok, failed = render_series(specs, jobs=2, scheduler="local", notebooks_dir=notebooks, reports_dir=reports,
+                               progress=False)
+    assert ok.status == "ok" and ok.html_path.is_file(), ok.error
+    assert failed.status == "failed" and failed.error == "RuntimeError: boom for Swale"

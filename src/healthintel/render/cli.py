@@ -88,6 +88,7 @@ def render(
     timeout: Annotated[int, typer.Option(help="Per-cell timeout in seconds.")] = 900,
     kernel: Annotated[str, typer.Option(help="Jupyter kernel name.")] = config.KERNEL_NAME,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    scheduler: Annotated[Optional[str], typer.Option(help="dask.distributed scheduler (tcp://host:8786 or 'local').")] = None,
 ) -> None:
     """Render chapter notebooks to HTML reports and update reports/index.html."""
     from healthintel.render.series import render_series
@@ -102,7 +103,8 @@ def render(
         if not specs:
             raise RenderError("nothing to render: no series entry matches the chapter/area given")
         results = render_series(
-            specs, jobs=jobs, progress=progress, reports_dir=reports_dir, kernel=kernel, timeout=timeout
+            specs, jobs=jobs, progress=progress, scheduler=scheduler, reports_dir=reports_dir, kernel=kernel,
+            timeout=timeout,
         )
     except (RenderError, typer.BadParameter) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)

@@ -155,14 +155,46 @@ class _Progress:
             self.tqdm.close()
 
 
+def _run_on_dask(specs, kw, scheduler: str, workers: int, results: list, bar: "_Progress") -> None:
+    """The notebook is the unit of distribution: one task per spec on a dask.distributed cluster."""
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_completed
+
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        cluster, client = None, Client(scheduler)
+    try:
+        futures = {client.submit(_run, spec, kw, pure=False): i for i, spec in enumerate(specs)}
+        for future in dask_completed(list(futures)):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except Exception as exc:
+                results[i] = _crashed(specs[i], exc, kw)
+            bar.done(results[i])
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def render_series(
-    jobs_spec: list[dict], *, jobs: int | None = None, progress: bool = True, **kw: Any
+    jobs_spec: list[dict],
+    *,
+    jobs: int | None = None,
+    progress: bool = True,
+    scheduler: str | None = None,
+    **kw: Any,
 ) -> list[ChapterResult]:
     """Render every ``{"chapter", "parameters"[, "slug"]}`` spec; results come back in the order given.
 
     All parameters are validated first (a :class:`~healthintel.errors.ParameterError` lists every problem and
     nothing runs). Jobs run in a :class:`~concurrent.futures.ProcessPoolExecutor` with ``jobs`` workers
     (default: the CPU count; ``jobs=1`` runs in this process). A failing chapter never stops the others.
+    ``scheduler`` (``"tcp://host:8786"``, or ``"local"`` for a local cluster of ``jobs`` workers) runs the jobs
+    on dask.distributed instead; the workers need healthintel, the kernel and the same paths (shared disk).
     ``kw`` goes to :func:`~healthintel.render.render_chapter` (``reports_dir``, ``notebooks_dir``, ``kernel``,
     ``timeout``).
     """
@@ -174,7 +206,9 @@ def render_series(
     results: list[ChapterResult | None] = [None] * len(specs)
     bar = _Progress(len(specs), progress)
     try:
-        if workers == 1:
+        if scheduler:
+            _run_on_dask(specs, kw, scheduler, workers, results, bar)
+        elif workers == 1:
             for i, spec in enumerate(specs):
                 try:
                     results[i] = _run(spec, kw)
