@@ -9,6 +9,9 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
+# The fixture chapters are inputs (one raises on purpose), not notebooks for nbval to run.
+collect_ignore_glob = ["notebooks/*"]
+
 
 @pytest.fixture
 def notebooks(tmp_path: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import datetime, timezone
@@ -17,6 +18,7 @@ from healthintel.render.export import TEMPLATES_DIR, atomic_write, git_commit
 
 STATE_FILE = "index.json"
 INDEX_FILE = "index.html"
+LOCK_FILE = "index.lock"
 STATE_VERSION = 1
 
 
@@ -59,6 +61,22 @@ def read_state(reports_dir: str | Path | None = None) -> dict[str, dict]:
     return dict(entries) if isinstance(entries, dict) else {}
 
 
+@contextlib.contextmanager
+def _locked(root: Path):
+    """Serialise read-merge-write of index.json between concurrent ``healthintel render`` runs (POSIX)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: last writer wins
+        yield
+        return
+    with open(root / LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None = None) -> Path:
     """Merge ``results`` into ``reports/index.json`` and (re)write ``reports/index.html``; returns its path.
 
@@ -67,6 +85,11 @@ def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None
     """
     root = Path(reports_dir or config.reports_dir())
     root.mkdir(parents=True, exist_ok=True)
+    with _locked(root):
+        return _write_index(list(results), root)
+
+
+def _write_index(results: list[ChapterResult], root: Path) -> Path:
     entries = read_state(root)
     for result in results:
         entries[f"{result.chapter}/{result.slug}"] = _entry(result, root)
