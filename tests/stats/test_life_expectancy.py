@@ -1,7 +1,8 @@
 """life_expectancy against PHEindicatormethods 2.1.0 outputs (../shared/reference/pheim), plus errors.
 
 Reference files are read at run time through the ``pheim_dir`` fixture; nothing is copied into the repository.
-Reference tests in this file: 12 (every ``le_*.csv`` output: 7 valid/grouped files + 5 ``le_invalid_*``).
+Reference tests in this file: 14 test cases covering all 12 ``le_*.csv`` outputs (7 valid/grouped files + 5
+``le_invalid_*``) and the expected cumulative totals ``le_inline__df1_cum.csv``.
 """
 
 from __future__ import annotations

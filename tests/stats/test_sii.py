@@ -1,6 +1,6 @@
 """slope_index_of_inequality against PHEindicatormethods 2.1.0 outputs, plus validation, warnings and chunking.
 
-Reference tests in this file: 7 (every ``sii_*.csv`` output). Point estimates (sii, rii, intercept) must equal the
+Reference tests in this file: 8 (every ``sii_*.csv`` output). Point estimates (sii, rii, intercept) must equal the
 reference to 1e-6. Simulated limits cannot reproduce R's Mersenne-Twister draws; each limit must be within
 max(README tolerance, 5 Monte-Carlo standard deviations of the difference between two independent simulations),
 where the README tolerance is 0.1 years for life expectancy and 2% relative for rates and proportions. The flat
