@@ -59,7 +59,7 @@ def _summary(results, index_path: Path) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    root = index_path.parent
+    root = index_path.parent.resolve()
     table = Table(title=f"healthintel render → {root}")
     for column in ("chapter", "area", "status", "seconds", "report / error"):
         table.add_column(column, justify="right" if column == "seconds" else "left", overflow="fold")

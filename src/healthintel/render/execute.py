@@ -7,6 +7,7 @@ import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -98,12 +99,11 @@ def render_chapter(
     ``timeout`` is per cell, in seconds. Every file is written atomically (temp file + ``os.replace``).
     """
     import papermill
-    from datetime import datetime, timezone
 
     source = chapter_path(chapter, notebooks_dir)
     merged = validate_parameters(source, parameters)
     slug = resolve_slug(slug, merged)
-    out_dir = Path(reports_dir or config.reports_dir()) / chapter
+    out_dir = Path(reports_dir or config.reports_dir()).resolve() / chapter
     out_dir.mkdir(parents=True, exist_ok=True)
     nb_path, html_path = out_dir / f"{slug}.ipynb", out_dir / f"{slug}.html"
 

@@ -100,14 +100,12 @@ def git_commit(root: str | Path | None = None) -> str:
 
 # --------------------------------------------------------------------------------------------- cleaning
 def _image_alt(output) -> str:
+    """Alt text for an image output: its metadata's ``alt``, else its ``text/plain`` (nbconvert uses neither)."""
     meta = output.get("metadata") or {}
-    for mime in ("image/png", "image/jpeg", "image/svg+xml"):
-        alt = (meta.get(mime) or {}).get("alt") if isinstance(meta.get(mime), dict) else None
-        if alt:
-            return str(alt)
-    alt = (meta.get("healthintel") or {}).get("alt")
-    if alt:
-        return str(alt)
+    candidates = [meta.get(m) for m in ("image/png", "image/jpeg", "image/svg+xml", "healthintel")]
+    for candidate in candidates:
+        if isinstance(candidate, dict) and candidate.get("alt"):
+            return str(candidate["alt"])
     text = output.get("data", {}).get("text/plain", "")
     return (text if isinstance(text, str) else "".join(text)).strip() or "Figure"
 

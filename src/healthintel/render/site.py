@@ -25,10 +25,7 @@ STATE_VERSION = 1
 def _relative(path: str | Path | None, root: Path) -> str | None:
     if not path:
         return None
-    path = Path(path)
-    if not path.is_absolute():
-        path = root / path
-    return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    return Path(os.path.relpath(Path(path).resolve(), root.resolve())).as_posix()
 
 
 def _entry(result: ChapterResult, root: Path) -> dict:
