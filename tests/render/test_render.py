@@ -150,3 +150,20 @@ def test_series_on_a_local_dask_cluster(notebooks, reports):
                                progress=False)
     assert ok.status == "ok" and ok.html_path.is_file(), ok.error
     assert failed.status == "failed" and failed.error == "RuntimeError: boom for Swale"
+
+
+def test_export_failure_is_a_failed_result_and_drops_the_stale_html(notebooks, reports, monkeypatch):
+    import healthintel.render.execute as execute
+
+    first = render_chapter("fixture", {"area": "Dover"}, notebooks_dir=notebooks, reports_dir=reports)
+    assert first.html_path.is_file()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(execute, "write_html", broken)
+    second = render_chapter("fixture", {"area": "Dover", "n": 4}, notebooks_dir=notebooks, reports_dir=reports)
+    assert second.status == "failed" and second.error == "export failed: OSError: disk full"
+    assert not first.html_path.exists() and second.html_path is None
+    assert recorded_values(second.notebook_path) == {"answer": 8}  # the new executed notebook is kept
+    assert leftovers(reports) == []
