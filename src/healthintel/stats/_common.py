@@ -178,6 +178,8 @@ def numeric(data: pd.DataFrame, column: str, *, arg: str) -> np.ndarray:
         raise InvalidInputError(
             f"{arg} column {column!r} must be numeric; it has dtype {s.dtype}. Convert it with pd.to_numeric."
         )
+    if isinstance(s.dtype, np.dtype):  # plain numpy column: no NA mask to resolve (fast path)
+        return s.to_numpy(dtype=float, copy=False)
     return s.to_numpy(dtype=float, na_value=np.nan)
 
 
