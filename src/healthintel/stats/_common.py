@@ -162,13 +162,14 @@ def grouper(data: pd.DataFrame, by) -> Groups:
         return Groups(np.zeros(len(data), dtype=np.intp), pd.DataFrame(index=[0]), by)
     if len(by) == 1:
         codes, uniques = pd.factorize(data[by[0]], sort=False, use_na_sentinel=False)
-        keys = pd.DataFrame({by[0]: uniques})
+        keys = pd.DataFrame({by[0]: uniques}, copy=False)
     else:
         idx = pd.MultiIndex.from_frame(data[by])
         codes, uniques = pd.factorize(idx, sort=False, use_na_sentinel=False)
         keys = uniques.to_frame(index=False)
         keys.columns = by
-    return Groups(np.asarray(codes, dtype=np.intp), keys.reset_index(drop=True), by)
+        keys = keys.reset_index(drop=True)
+    return Groups(np.asarray(codes, dtype=np.intp), keys, by)
 
 
 def numeric(data: pd.DataFrame, column: str, *, arg: str) -> np.ndarray:

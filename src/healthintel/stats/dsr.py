@@ -220,7 +220,7 @@ def dsr(
         method = "Dobson, with confidence adjusted for non-independent events"
 
     # build the output in one constructor call: inserting columns one by one dominates the run time
-    cols = {c: groups.keys[c] for c in groups.keys.columns} if groups.by else {}
+    cols = {c: groups.keys[c].array for c in groups.keys.columns} if groups.by else {}
     cols["total_count"] = total
     cols["total_pop"] = pop
     suppressed = total < MIN_COUNT
@@ -231,7 +231,8 @@ def dsr(
             cols[lo] = np.where(suppressed, np.nan, value * multiplier + spread * (byars_lower(total, z) - total))
             cols[hi] = np.where(suppressed, np.nan, value * multiplier + spread * (byars_upper(total, z) - total))
     cols["confidence"] = conf.label
-    cols["statistic"] = np.where(suppressed, SUPPRESSED, f"dsr per {format_number(multiplier)}")
+    label = f"dsr per {format_number(multiplier)}"
+    cols["statistic"] = np.where(suppressed, SUPPRESSED, label) if suppressed.any() else label
     cols["method"] = method
     cols["suppression_reason"] = pd.array(np.where(suppressed, "total count < 10", None), dtype="string")
     out = pd.DataFrame(cols, index=pd.RangeIndex(groups.n))
