@@ -14,6 +14,9 @@ from .sources.catalog import provenance
 def table(data: pd.DataFrame, *, caption: str, formats: dict | None = None, na_rep: str = "–"):
     """A Styler with a caption, hidden index and per-column number formats, ready to display in a report."""
     styler = data.style.hide(axis="index").set_caption(caption).format(formats or {}, na_rep=na_rep)
+    text = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
+    if text:  # names read left-aligned; numbers stay right-aligned
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
     return styler.set_table_attributes('class="hi-table"').set_table_styles(
         [{"selector": "caption", "props": "caption-side: top; font-weight: bold; text-align: left;"},
          {"selector": "th", "props": "text-align: left; padding: 2px 8px;"},
