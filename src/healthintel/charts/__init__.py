@@ -7,7 +7,7 @@ Public names are loaded lazily (``_EXPORTS`` maps each to its module).
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "Chart": "base",
@@ -24,17 +24,6 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'healthintel.charts' has no attribute {name!r}") from None
-    mod = importlib.import_module(f".{module}", __name__)
-    for key, value in _EXPORTS.items():
-        if value == module and hasattr(mod, key):
-            globals()[key] = getattr(mod, key)
-    return globals()[name]
-
-
-def __dir__():
-    return __all__
+# Binding every name of a loaded submodule matters: importing submodule "dsr" (e.g. for ESP2013) sets the
+# package attribute "dsr" to the module, which would otherwise shadow the function of the same name.
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -7,7 +7,7 @@ knowledge of places or files. Public names are loaded lazily so that importing :
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "proportion": "proportion",
@@ -31,19 +31,6 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'healthintel.stats' has no attribute {name!r}") from None
-    loaded = importlib.import_module(f".{module}", __name__)
-    # Bind every name this module exports: importing submodule "dsr" (e.g. for ESP2013) sets the package
-    # attribute "dsr" to the module, which would otherwise shadow the function of the same name.
-    for other, home in _EXPORTS.items():
-        if home == module:
-            globals()[other] = getattr(loaded, other)
-    return globals()[name]
-
-
-def __dir__():
-    return __all__
+# Binding every name of a loaded submodule matters: importing submodule "dsr" (e.g. for ESP2013) sets the
+# package attribute "dsr" to the module, which would otherwise shadow the function of the same name.
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
