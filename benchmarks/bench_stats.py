@@ -165,7 +165,7 @@ def table(rows: list[dict]) -> str:
         speed = r.get("speedup")
         lines.append(
             f"| {r.get('work', '')} | {r.get('input', '')} | {_fmt_s(r.get('healthintel_s'))} | {r.get('peer', '')} "
-            f"| {_fmt_s(r.get('peer_s'))} | {'-' if speed is None else f'{speed:,.0f}x'} | {r.get('note', '')} |"
+            f"| {_fmt_s(r.get('peer_s'))} | {'-' if speed is None or speed != speed else f'{speed:,.0f}x'} | {r.get('note', '')} |"
         )
     return "\n".join(lines)
 
@@ -179,7 +179,10 @@ def main(argv=None) -> int:
         try:
             import bench_le_sii
 
-            rows += bench_le_sii.run(quick=args.quick)
+            # bench_le_sii rows use statistic/workload/ratio; map them onto this table's columns
+            rows += [{"work": r["statistic"], "input": r["workload"], "healthintel_s": r["healthintel_s"],
+                      "peer": r["peer"], "peer_s": r["peer_s"], "speedup": r["ratio"], "note": r.get("note", "")}
+                     for r in bench_le_sii.run(quick=args.quick)]
         except Exception as exc:  # report, do not hide, a failure of the other benchmark
             print(f"bench_le_sii.py failed: {type(exc).__name__}: {exc}")
     print(table(rows))
