@@ -146,9 +146,26 @@ class Groups:
     def n(self) -> int:
         return len(self.keys)
 
+    _starts: np.ndarray | None = None
+    _contiguous: bool | None = None
+
+    def _block_starts(self) -> np.ndarray | None:
+        """Row where each group starts when rows come one block per group (the usual sorted input)."""
+        if self._contiguous is None:
+            c = self.codes
+            steps = np.diff(c)
+            self._contiguous = bool(len(c)) and c[0] == 0 and bool(((steps == 0) | (steps == 1)).all())
+            if self._contiguous:
+                self._starts = np.r_[0, np.flatnonzero(steps) + 1]
+        return self._starts if self._contiguous else None
+
     def sum(self, values) -> np.ndarray:
-        """Sum ``values`` within each group (vectorised with bincount)."""
-        return np.bincount(self.codes, weights=np.asarray(values, dtype=float), minlength=self.n)
+        """Sum ``values`` within each group (``np.add.reduceat`` over contiguous blocks, else bincount)."""
+        values = np.asarray(values, dtype=float)
+        starts = self._block_starts()
+        if starts is not None:
+            return np.add.reduceat(values, starts)
+        return np.bincount(self.codes, weights=values, minlength=self.n)
 
     def count(self) -> np.ndarray:
         return np.bincount(self.codes, minlength=self.n)
@@ -209,6 +226,20 @@ def check_not_greater(data: pd.DataFrame, small: str, large: str, *, what: str, 
             f"{what}: column {small!r} is greater than column {large!r} in "
             f"{describe_rows(data, bad, as_list(by) + [small, large])}. Check the rows or swap the arguments."
         )
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan) if pd.__version__ >= "3" else "string"
+
+
+def text_column(codes: np.ndarray, labels: list, dtype=None) -> pd.api.extensions.ExtensionArray:
+    """A text column from integer codes into ``labels`` (code -1 = missing), built in Arrow without a Python
+    loop over rows (pandas 3 would otherwise convert an object array string by string)."""
+    import pyarrow as pa
+
+    codes = np.asarray(codes)
+    mask = codes < 0
+    taken = pa.array(labels, type=pa.large_string()).take(pa.array(np.where(mask, 0, codes), mask=mask))
+    return pd.array(taken, dtype=dtype or _STR)
 
 
 def metadata(out: pd.DataFrame, conf: Confidence | None, statistic: str, method: str) -> pd.DataFrame:

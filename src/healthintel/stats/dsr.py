@@ -18,6 +18,7 @@ from ._common import (
     as_list,
     check_finite_non_negative,
     grouper,
+    text_column,
     numeric,
     parse_confidence,
     require_columns,
@@ -230,11 +231,12 @@ def dsr(
         for z, (lo, hi) in zip(conf.z, conf.columns):
             cols[lo] = np.where(suppressed, np.nan, value * multiplier + spread * (byars_lower(total, z) - total))
             cols[hi] = np.where(suppressed, np.nan, value * multiplier + spread * (byars_upper(total, z) - total))
-    cols["confidence"] = conf.label
-    label = f"dsr per {format_number(multiplier)}"
-    cols["statistic"] = np.where(suppressed, SUPPRESSED, label) if suppressed.any() else label
-    cols["method"] = method
-    cols["suppression_reason"] = pd.array(np.where(suppressed, "total count < 10", None), dtype="string")
+    flag = suppressed.astype(np.int8)
+    zeros = np.zeros(groups.n, dtype=np.int8)
+    cols["confidence"] = text_column(zeros, [conf.label])
+    cols["statistic"] = text_column(flag, [f"dsr per {format_number(multiplier)}", SUPPRESSED])
+    cols["method"] = text_column(zeros, [method])
+    cols["suppression_reason"] = text_column(flag - 1, ["total count < 10"], dtype="string")
     out = pd.DataFrame(cols, index=pd.RangeIndex(groups.n))
     if suppressed.any():
         warnings.warn(
