@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import json
 
 import pandas as pd
 
@@ -11,13 +12,37 @@ from . import __version__
 from .sources.catalog import provenance
 
 
-def table(data: pd.DataFrame, *, caption: str, formats: dict | None = None, na_rep: str = "–"):
-    """A Styler with a caption, hidden index and per-column number formats, ready to display in a report."""
+def table(data: pd.DataFrame, *, caption: str, formats: dict | None = None, na_rep: str = "–",
+          counts: list[str] | None = None, derived: list[str] | None = None):
+    """A Styler with a caption, hidden index and per-column number formats, ready to display in a report.
+
+    ``counts`` names the columns holding counts of people: they go through
+    :func:`healthintel.disclosure.suppress_small_counts` (with the ``derived`` columns of the same rows), the
+    suppressed cells show ``c``, and the table is tagged so that ``healthintel render`` re-checks the published
+    HTML (``data-hi-counts``). Every table made here carries ``data-hi-table``: the renderer refuses to publish
+    HTML tables that did not come through this function.
+    """
+    from . import disclosure
+
+    suppressed = None
+    attributes = 'class="hi-table" data-hi-table="table"'
+    if counts:
+        limit = disclosure.threshold()
+        data = disclosure.suppress_small_counts(data, list(counts), derived=derived, threshold=limit)
+        suppressed = data.pop("suppressed").to_numpy()
+        formats = {**{c: "{:,.0f}" for c in counts}, **(formats or {})}  # counts stay whole numbers (Float64 now)
+        names = html.escape(json.dumps([str(c) for c in counts]), quote=True)
+        attributes += f' data-hi-counts="{names}" data-hi-threshold="{limit}"'
     styler = data.style.hide(axis="index").set_caption(caption).format(formats or {}, na_rep=na_rep)
+    if suppressed is not None and suppressed.any():
+        rows = data.index[suppressed]
+        cols = [c for c in list(counts) + list(derived or []) if c in data.columns]
+        styler = styler.format(na_rep=disclosure.SUPPRESSED_MARK, subset=pd.IndexSlice[rows, cols],
+                               formatter={c: (formats or {}).get(c) for c in cols})
     text = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
     if text:  # names read left-aligned; numbers stay right-aligned
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
-    return styler.set_table_attributes('class="hi-table"').set_table_styles(
+    return styler.set_table_attributes(attributes).set_table_styles(
         [{"selector": "caption", "props": "caption-side: top; font-weight: bold; text-align: left;"},
          {"selector": "th", "props": "text-align: left; padding: 2px 8px;"},
          {"selector": "td", "props": "padding: 2px 8px;"}]
@@ -45,7 +70,7 @@ def provenance_footer(dataset_ids: list[str], *, notes: str = "") -> HTML:
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return HTML(
         '<section class="hi-provenance"><h2>Data sources and provenance</h2>'
-        f'<table class="hi-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        f'<table class="hi-table" data-hi-table="provenance"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
         f"<p>{html.escape(notes)}</p>"
         f"<p>Produced with healthintel {__version__} on {now}. Contains public sector information licensed under "
         "the Open Government Licence v3.0. Source: Office for National Statistics licensed under the Open "
