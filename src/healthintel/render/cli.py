@@ -1,7 +1,7 @@
 """``healthintel render``: one chapter for some areas, or a whole series, then the index and a summary.
 
-The main CLI registers it with ``app.command("render")(render)``. Exit codes: 0 all ok, 1 a chapter failed,
-2 bad parameters (nothing was run).
+The main CLI registers it with ``app.command("render")(render)``. Exit codes: 0 all ok (or skipped because
+unchanged), 1 a chapter failed, 2 bad parameters (nothing was run).
 """
 
 from __future__ import annotations
@@ -35,13 +35,19 @@ def _specs(chapter, area, series, params) -> list[dict]:
     from healthintel.render.series import load_series
 
     if chapter and series is None:
+        from healthintel.render.series import series_disclosure
+
+        settings = series_disclosure()  # the packaged series' disclosure settings apply to ad hoc runs too
         areas = area or [None]
         specs = []
         for a in areas:
             p = dict(params)
             if a is not None:
                 p["area"] = a
-            specs.append({"chapter": chapter, "parameters": p})
+            spec = {"chapter": chapter, "parameters": p}
+            if settings:
+                spec["disclosure"] = settings
+            specs.append(spec)
         return specs
     specs = load_series(series)
     if chapter:
@@ -64,7 +70,8 @@ def _summary(results, index_path: Path) -> None:
     for column in ("chapter", "area", "status", "seconds", "report / error"):
         table.add_column(column, justify="right" if column == "seconds" else "left", overflow="fold")
     for r in results:
-        status = "[green]ok[/]" if r.ok else "[bold red]failed[/]"
+        status = ("[cyan]skipped (unchanged)[/]" if r.skipped else "[green]ok[/]" if r.ok
+                  else "[bold red]failed[/]")
         if r.ok and r.html_path:
             path = Path(r.html_path)
             detail = escape(str(path.relative_to(root) if path.is_relative_to(root) else path))
@@ -75,6 +82,9 @@ def _summary(results, index_path: Path) -> None:
         table.add_row(r.chapter, escape(str(r.parameters.get("area", r.slug))), status, f"{r.seconds:.1f}", detail)
     console = Console()
     console.print(table)
+    counts = {"ok": sum(r.status == "ok" for r in results), "skipped (unchanged)": sum(r.skipped for r in results),
+              "failed": sum(not r.ok for r in results)}
+    console.print(", ".join(f"{n} {label}" for label, n in counts.items() if n or label == "ok"))
     console.print(f"index: {index_path}")
 
 
@@ -89,6 +99,8 @@ def render(
     kernel: Annotated[str, typer.Option(help="Jupyter kernel name.")] = config.KERNEL_NAME,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     scheduler: Annotated[Optional[str], typer.Option(help="dask.distributed scheduler (tcp://host:8786 or 'local').")] = None,
+    executor: Annotated[str, typer.Option(help="'process' (local process pool) or 'dask' (a dask LocalCluster).")] = "process",
+    force: Annotated[bool, typer.Option("--force", help="Re-render chapters whose inputs, parameters and code are unchanged.")] = False,
 ) -> None:
     """Render chapter notebooks to HTML reports and update reports/index.html."""
     from healthintel.render.series import render_series
@@ -103,8 +115,8 @@ def render(
         if not specs:
             raise RenderError("nothing to render: no series entry matches the chapter/area given")
         results = render_series(
-            specs, jobs=jobs, progress=progress, scheduler=scheduler, reports_dir=reports_dir, kernel=kernel,
-            timeout=timeout,
+            specs, jobs=jobs, progress=progress, scheduler=scheduler, executor=executor, force=force,
+            reports_dir=reports_dir, kernel=kernel, timeout=timeout,
         )
     except (RenderError, typer.BadParameter) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)

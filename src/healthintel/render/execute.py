@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -14,8 +15,11 @@ from typing import Any
 import nbformat
 
 from healthintel import config
+from healthintel import disclosure as disclosure_module
 from healthintel.errors import RenderError
+from healthintel.render import cache
 from healthintel.render.export import is_synthetic, notebook_title, readable, write_html
+from healthintel.render.guard import DEFAULT_MAX_ROWS, check_notebook
 from healthintel.render.parameters import chapter_path, default_slug, slugify, validate_parameters
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -28,7 +32,7 @@ class ChapterResult:
     chapter: str
     slug: str
     parameters: dict[str, Any]
-    status: str  # "ok" | "failed"
+    status: str  # "ok" | "failed" | "skipped" (unchanged since the stored report: nothing ran)
     html_path: Path | None
     notebook_path: Path | None
     error: str | None = None
@@ -39,7 +43,12 @@ class ChapterResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        """A report a reviewer can read: rendered now, or skipped because the stored one is current."""
+        return self.status in ("ok", "skipped")
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == "skipped"
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -81,6 +90,54 @@ def resolve_slug(slug: str | None, parameters: dict) -> str:
     return slugify(slug) if slug else default_slug(parameters)
 
 
+def disclosure_settings(settings: dict | None) -> tuple[int, int]:
+    """``(threshold, max_rows)`` from a series' ``disclosure:`` mapping (defaults: the library's, 200)."""
+    settings = dict(settings or {})
+    unknown = set(settings) - {"threshold", "max_rows"}
+    if unknown:
+        raise RenderError(f"disclosure settings: unknown key(s) {sorted(unknown)}; valid: threshold, max_rows")
+    threshold = settings.get("threshold", disclosure_module.threshold())
+    max_rows = settings.get("max_rows", DEFAULT_MAX_ROWS)
+    for name, value in (("threshold", threshold), ("max_rows", max_rows)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise RenderError(f"disclosure.{name} must be an integer >= 1, got {value!r}")
+    return threshold, max_rows
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str):
+    """Set an environment variable for the kernel this process starts (restored afterwards)."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def remove_stale_temps(out_dir: Path, slug: str) -> None:
+    """Temp files of a run of this slug that was killed (SIGKILL leaves them); never read as reports."""
+    for pattern in (f".{slug}.*.tmp.ipynb", f".{slug}.html.*.tmp", f".{slug}.hash.*.tmp"):
+        for path in out_dir.glob(pattern):
+            path.unlink(missing_ok=True)
+
+
+def skipped_result(chapter: str, slug: str, merged: dict, out_dir: Path, parts: dict) -> ChapterResult | None:
+    """The stored result, as ``status="skipped"``, when the report for these inputs is current."""
+    stored = cache.unchanged(out_dir, slug, parts)
+    if stored is None:
+        return None
+    nb_path = out_dir / f"{slug}.ipynb"
+    return ChapterResult(
+        chapter=chapter, slug=slug, parameters=merged, status="skipped", html_path=out_dir / f"{slug}.html",
+        notebook_path=nb_path if nb_path.exists() else None, error=None, seconds=float(stored.get("seconds") or 0),
+        title=stored.get("title"), synthetic=bool(stored.get("synthetic")), rendered_at=stored.get("rendered_at"),
+    )
+
+
 def render_chapter(
     chapter: str,
     parameters: dict | None = None,
@@ -90,6 +147,8 @@ def render_chapter(
     kernel: str = config.KERNEL_NAME,
     timeout: int = 900,
     slug: str | None = None,
+    force: bool = False,
+    disclosure: dict | None = None,
 ) -> ChapterResult:
     """Execute ``notebooks/chapters/{chapter}.ipynb`` and write ``reports/{chapter}/{slug}.ipynb`` and ``.html``.
 
@@ -97,15 +156,32 @@ def render_chapter(
     execution is not raised: the result has ``status="failed"``, the executed notebook (with the error cell) is
     kept and any previous HTML for the slug is removed, so an out-of-date report is never read as current.
     ``timeout`` is per cell, in seconds. Every file is written atomically (temp file + ``os.replace``).
+
+    Unless ``force``, nothing runs when ``reports/{chapter}/{slug}.hash`` matches the content hash of the
+    notebook, parameters, healthintel code and raw-data checksums (:mod:`healthintel.render.cache`): the result
+    is the stored one with ``status="skipped"``.
+
+    ``disclosure`` (``{"threshold": 5, "max_rows": 200}``) sets the small-count threshold given to the kernel
+    (``HEALTHINTEL_DISCLOSURE_THRESHOLD``) and checked by :mod:`healthintel.render.guard` on the executed
+    notebook before export; a refused notebook fails with ``"disclosure: ..."`` and no HTML.
     """
     import papermill
 
+    threshold, max_rows = disclosure_settings(disclosure)
     source = chapter_path(chapter, notebooks_dir)
     merged = validate_parameters(source, parameters)
     slug = resolve_slug(slug, merged)
     out_dir = Path(reports_dir or config.reports_dir()).resolve() / chapter
     out_dir.mkdir(parents=True, exist_ok=True)
     nb_path, html_path = out_dir / f"{slug}.ipynb", out_dir / f"{slug}.html"
+    parts = cache.chapter_hash(source, merged, kernel=kernel, threshold=threshold)
+    if not force:
+        skipped = skipped_result(chapter, slug, merged, out_dir, parts)
+        if skipped is not None:
+            return skipped
+    # From here the stored hash no longer vouches for what is on disk: a run killed half way re-renders next time.
+    cache.forget(out_dir, slug)
+    remove_stale_temps(out_dir, slug)
 
     started = time.perf_counter()
     rendered_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
@@ -115,16 +191,17 @@ def render_chapter(
     error: str | None = None
     executed = None
     try:
-        executed = papermill.execute_notebook(
-            str(source),
-            str(tmp),
-            parameters=merged,
-            kernel_name=kernel,
-            cwd=str(config.project_root()),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-        )
+        with _environment(disclosure_module.THRESHOLD_ENV, str(threshold)):
+            executed = papermill.execute_notebook(
+                str(source),
+                str(tmp),
+                parameters=merged,
+                kernel_name=kernel,
+                cwd=str(config.project_root()),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+            )
     except Exception as exc:  # one chapter's failure is a result, not a crash
         error = short_error(exc)
     except BaseException:  # interrupted: keep what ran for the analyst, never a stale report
@@ -140,9 +217,14 @@ def render_chapter(
 
     if error is None:
         try:
+            check_notebook(executed, threshold=threshold, max_rows=max_rows)
+        except RenderError as exc:
+            error = f"disclosure: {exc}"
+    if error is None:
+        try:
             write_html(
                 executed, html_path, parameters=merged, chapter=chapter, kernel=kernel,
-                rendered_at=rendered_at, notebook_dir=source.parent,
+                rendered_at=rendered_at, notebook_dir=source.parent, disclosure_threshold=threshold,
             )
         except Exception as exc:
             error = "export failed: " + short_error(exc)
@@ -152,7 +234,7 @@ def render_chapter(
     facts = executed
     if facts is None:
         facts = nbformat.read(str(nb_path if nb_path.exists() else source), as_version=4)
-    return ChapterResult(
+    result = ChapterResult(
         chapter=chapter,
         slug=slug,
         parameters=merged,
@@ -165,3 +247,9 @@ def render_chapter(
         synthetic=is_synthetic(facts),
         rendered_at=rendered_at,
     )
+    if result.ok:
+        try:
+            cache.store(out_dir, slug, parts, result.to_dict())
+        except OSError:  # no hash: the next run re-renders, which is always safe
+            cache.forget(out_dir, slug)
+    return result

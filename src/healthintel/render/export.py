@@ -196,9 +196,16 @@ def export_html(
     kernel: str = config.KERNEL_NAME,
     rendered_at: str | None = None,
     notebook_dir: str | Path | None = None,
+    disclosure_threshold: int | None = None,
 ) -> str:
-    """Render an executed notebook to the reviewer HTML page (as a string)."""
+    """Render an executed notebook to the reviewer HTML page (as a string).
+
+    The footer's methods notes state the disclosure rule for ``disclosure_threshold`` (default: the configured
+    threshold, :func:`healthintel.disclosure.threshold`).
+    """
     from nbconvert import HTMLExporter
+
+    from healthintel import disclosure
 
     if isinstance(nb, (str, Path)):
         notebook_dir = notebook_dir or Path(nb).parent
@@ -223,6 +230,7 @@ def export_html(
         "rendered_at": rendered_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "kernel": kernel,
         "parameters": [(k, _display_value(v)) for k, v in parameters.items()],
+        "disclosure_rule": disclosure.rule_text(disclosure_threshold or disclosure.threshold()),
     }
     exporter = HTMLExporter(
         template_file=str(CHAPTER_TEMPLATE),

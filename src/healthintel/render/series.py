@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -12,10 +12,21 @@ import yaml
 
 from healthintel import config
 from healthintel.errors import ParameterError, RenderError
-from healthintel.render.execute import ChapterResult, check_kernel, render_chapter, resolve_slug, short_error
+from healthintel.render import cache
+from healthintel.render.execute import (
+    ChapterResult,
+    check_kernel,
+    disclosure_settings,
+    remove_stale_temps,
+    render_chapter,
+    resolve_slug,
+    short_error,
+    skipped_result,
+)
 from healthintel.render.parameters import chapter_path, slugify, validate_parameters
 
 DEFAULT_SERIES = Path(__file__).with_name("series.yaml")
+EXECUTORS = ("process", "dask")
 
 
 def load_series(path: str | Path | None = None) -> list[dict]:
@@ -30,6 +41,9 @@ def load_series(path: str | Path | None = None) -> list[dict]:
             # periods: [...]        # optional, replaces the series-wide list for this chapter
         areas: [Kent, Medway, ...]
         # periods: ["2019"]         # optional: each area is rendered once per period
+        # disclosure: {threshold: 5, max_rows: 200}   # optional: small-count threshold, largest table
+
+    ``disclosure`` (series-wide, or per chapter to override) is passed on as each spec's ``"disclosure"``.
 
     The slug is the area's ("tunbridge-wells"), or area and period ("kent-2021-22") when there are periods.
     """
@@ -47,6 +61,7 @@ def load_series(path: str | Path | None = None) -> list[dict]:
         if not isinstance(cfg, dict):
             raise RenderError(f"series {path}: chapter {chapter!r} must be a mapping, got {cfg!r}")
         base = dict(cfg.get("parameters") or {})
+        settings = {**(doc.get("disclosure") or {}), **(cfg.get("disclosure") or {})}
         areas = cfg.get("areas", doc.get("areas")) or [None]
         periods = cfg.get("periods", doc.get("periods")) or [None]
         for name, value in (("areas", areas), ("periods", periods)):
@@ -62,8 +77,20 @@ def load_series(path: str | Path | None = None) -> list[dict]:
                 spec: dict[str, Any] = {"chapter": str(chapter), "parameters": params}
                 if period is not None:
                     spec["slug"] = slugify(f"{area or 'default'} {period}")
+                if settings:
+                    spec["disclosure"] = dict(settings)
                 specs.append(spec)
     return specs
+
+
+def series_disclosure(path: str | Path | None = None) -> dict:
+    """The series-wide ``disclosure:`` settings of a series YAML (the packaged one by default); {} if none."""
+    try:
+        doc = yaml.safe_load(Path(path or DEFAULT_SERIES).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    settings = doc.get("disclosure") if isinstance(doc, dict) else None
+    return dict(settings) if isinstance(settings, dict) else {}
 
 
 def _describe(spec: dict) -> str:
@@ -95,8 +122,15 @@ def validate_series(jobs_spec: Iterable[dict], notebooks_dir: str | Path | None 
                 f"{_describe(spec)}: writes reports/{key[0]}/{key[1]}.html like item {seen[key]}; give it a 'slug'"
             )
             continue
+        try:
+            disclosure_settings(spec.get("disclosure"))
+        except RenderError as exc:
+            only_parameters = False
+            problems.append(f"{_describe(spec)}: {exc}")
+            continue
         seen[key] = i
-        checked.append({"chapter": spec["chapter"], "parameters": merged, "slug": slug})
+        checked.append({"chapter": spec["chapter"], "parameters": merged, "slug": slug,
+                        "disclosure": spec.get("disclosure")})
     if problems:
         cls = ParameterError if only_parameters else RenderError
         raise cls(f"{len(problems)} problem(s) in the series, nothing was rendered:\n  " + "\n  ".join(problems))
@@ -104,13 +138,26 @@ def validate_series(jobs_spec: Iterable[dict], notebooks_dir: str | Path | None 
 
 
 def _run(spec: dict, kw: dict) -> ChapterResult:
-    return render_chapter(spec["chapter"], spec["parameters"], slug=spec["slug"], **kw)
+    return render_chapter(spec["chapter"], spec["parameters"], slug=spec["slug"], disclosure=spec.get("disclosure"),
+                          **kw)
+
+
+def _unchanged(spec: dict, kw: dict) -> ChapterResult | None:
+    """The skipped result when the stored report is current (checked here, so no worker is started for it)."""
+    threshold, _ = disclosure_settings(spec.get("disclosure"))
+    source = chapter_path(spec["chapter"], kw.get("notebooks_dir"))
+    out_dir = Path(kw.get("reports_dir") or config.reports_dir()).resolve() / spec["chapter"]
+    parts = cache.chapter_hash(source, spec["parameters"], kernel=kw.get("kernel", config.KERNEL_NAME),
+                               threshold=threshold)
+    return skipped_result(spec["chapter"], spec["slug"], spec["parameters"], out_dir, parts)
 
 
 def _crashed(spec: dict, exc: BaseException, kw: dict) -> ChapterResult:
     """A result for a job whose worker died (no result came back): its stale HTML goes too."""
     reports = Path(kw.get("reports_dir") or config.reports_dir()) / spec["chapter"]
     (reports / f"{spec['slug']}.html").unlink(missing_ok=True)
+    cache.forget(reports, spec["slug"])
+    remove_stale_temps(reports, spec["slug"])
     nb_path = reports / f"{spec['slug']}.ipynb"
     return ChapterResult(
         chapter=spec["chapter"], slug=spec["slug"], parameters=spec["parameters"], status="failed",
@@ -141,7 +188,8 @@ class _Progress:
             self.tqdm = tqdm(total=total, desc="render", unit="chapter")
 
     def done(self, result: ChapterResult) -> None:
-        label = f"{result.chapter}/{result.slug} {'ok' if result.ok else 'FAILED'}"
+        state = "skipped (unchanged)" if result.skipped else "ok" if result.ok else "FAILED"
+        label = f"{result.chapter}/{result.slug} {state}"
         if self.bar is not None:
             self.bar.update(self.task, advance=1, description=label)
         elif self.tqdm is not None:
@@ -155,7 +203,45 @@ class _Progress:
             self.tqdm.close()
 
 
-def _run_on_dask(specs, kw, scheduler: str, workers: int, results: list, bar: "_Progress") -> None:
+def _run_on_pool(specs, todo, kw, workers: int, results: list, bar: "_Progress") -> None:
+    """A spawn process pool; when a worker dies (SIGKILL, OOM) the pool breaks and takes every job still
+    pending with it, so those jobs run again, each in its own one-process pool: only the job that kills its
+    worker fails, the others complete."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    # spawn: a fresh interpreter per worker, no inherited threads or ZMQ state from the parent.
+    context = multiprocessing.get_context("spawn")
+    broken: list[int] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(_run, specs[i], kw): i for i in todo}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except BrokenProcessPool:
+                broken.append(i)
+                continue
+            except Exception as exc:
+                results[i] = _crashed(specs[i], exc, kw)
+            bar.done(results[i])
+    if not broken:
+        return
+
+    def isolated(i: int) -> ChapterResult:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as own:
+            try:
+                return own.submit(_run, specs[i], kw).result()
+            except Exception as exc:  # BrokenProcessPool: this job's own worker died
+                return _crashed(specs[i], exc, kw)
+
+    broken.sort()
+    with ThreadPoolExecutor(max_workers=min(workers, len(broken))) as threads:
+        for i, result in zip(broken, threads.map(isolated, broken)):
+            results[i] = result
+            bar.done(result)
+
+
+def _run_on_dask(specs, todo, kw, scheduler: str, workers: int, results: list, bar: "_Progress") -> None:
     """The notebook is the unit of distribution: one task per spec on a dask.distributed cluster."""
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed
@@ -166,7 +252,7 @@ def _run_on_dask(specs, kw, scheduler: str, workers: int, results: list, bar: "_
     else:
         cluster, client = None, Client(scheduler)
     try:
-        futures = {client.submit(_run, spec, kw, pure=False): i for i, spec in enumerate(specs)}
+        futures = {client.submit(_run, specs[i], kw, pure=False): i for i in todo}
         for future in dask_completed(list(futures)):
             i = futures[future]
             try:
@@ -186,47 +272,57 @@ def render_series(
     jobs: int | None = None,
     progress: bool = True,
     scheduler: str | None = None,
+    executor: str = "process",
+    force: bool = False,
     **kw: Any,
 ) -> list[ChapterResult]:
-    """Render every ``{"chapter", "parameters"[, "slug"]}`` spec; results come back in the order given.
+    """Render every ``{"chapter", "parameters"[, "slug", "disclosure"]}`` spec; results in the order given.
 
     All parameters are validated first (a :class:`~healthintel.errors.ParameterError` lists every problem and
-    nothing runs). Jobs run in a :class:`~concurrent.futures.ProcessPoolExecutor` with ``jobs`` workers
-    (default: the CPU count; ``jobs=1`` runs in this process). A failing chapter never stops the others.
-    ``scheduler`` (``"tcp://host:8786"``, or ``"local"`` for a local cluster of ``jobs`` workers) runs the jobs
-    on dask.distributed instead; the workers need healthintel, the kernel and the same paths (shared disk).
+    nothing runs). Specs whose stored report is current (same content hash, :mod:`healthintel.render.cache`)
+    come back as ``status="skipped"`` without starting anything, unless ``force``. The rest run in a
+    :class:`~concurrent.futures.ProcessPoolExecutor` with ``jobs`` workers (default: the CPU count; ``jobs=1``
+    runs in this process). A failing chapter never stops the others, nor does one that kills its worker.
+    ``executor="dask"`` runs them on a dask.distributed LocalCluster of ``jobs`` worker processes;
+    ``scheduler`` (``"tcp://host:8786"``, or ``"local"``, the same as ``executor="dask"``) on an existing
+    cluster: the workers need healthintel, the kernel and the same paths (shared disk).
     ``kw`` goes to :func:`~healthintel.render.render_chapter` (``reports_dir``, ``notebooks_dir``, ``kernel``,
     ``timeout``).
     """
+    if executor not in EXECUTORS:
+        raise RenderError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if executor == "dask" and not scheduler:
+        scheduler = "local"
     specs = validate_series(jobs_spec, kw.get("notebooks_dir"))
     if not specs:
         return []
-    check_kernel(kw.get("kernel", config.KERNEL_NAME))
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
     results: list[ChapterResult | None] = [None] * len(specs)
+    todo = []
+    for i, spec in enumerate(specs):
+        results[i] = None if force else _unchanged(spec, kw)
+        if results[i] is None:
+            todo.append(i)
     bar = _Progress(len(specs), progress)
     try:
-        if scheduler:
-            _run_on_dask(specs, kw, scheduler, workers, results, bar)
-        elif workers == 1:
-            for i, spec in enumerate(specs):
-                try:
-                    results[i] = _run(spec, kw)
-                except Exception as exc:
-                    results[i] = _crashed(spec, exc, kw)
-                bar.done(results[i])
-        else:
-            # spawn: a fresh interpreter per worker, no inherited threads or ZMQ state from the parent.
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = {pool.submit(_run, spec, kw): i for i, spec in enumerate(specs)}
-                for future in as_completed(futures):
-                    i = futures[future]
+        for result in results:
+            if result is not None:
+                bar.done(result)
+        if todo:
+            check_kernel(kw.get("kernel", config.KERNEL_NAME))
+            kw = {**kw, "force": True}  # already checked here: the workers render what they are given
+            workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+            if scheduler:
+                _run_on_dask(specs, todo, kw, scheduler, workers, results, bar)
+            elif workers == 1:
+                for i in todo:
+                    spec = specs[i]
                     try:
-                        results[i] = future.result()
+                        results[i] = _run(spec, kw)
                     except Exception as exc:
-                        results[i] = _crashed(specs[i], exc, kw)
+                        results[i] = _crashed(spec, exc, kw)
                     bar.done(results[i])
+            else:
+                _run_on_pool(specs, todo, kw, workers, results, bar)
     finally:
         bar.close()
     return [r for r in results if r is not None]

@@ -78,7 +78,8 @@ def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None
     """Merge ``results`` into ``reports/index.json`` and (re)write ``reports/index.html``; returns its path.
 
     A chapter rendered now replaces its earlier entry; the others are kept, so rendering one chapter does
-    not drop the rest. Links are only shown for files that exist.
+    not drop the rest. A skipped (unchanged) chapter keeps its earlier entry. Links are only shown for files
+    that exist.
     """
     root = Path(reports_dir or config.reports_dir())
     root.mkdir(parents=True, exist_ok=True)
@@ -89,7 +90,15 @@ def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None
 def _write_index(results: list[ChapterResult], root: Path) -> Path:
     entries = read_state(root)
     for result in results:
-        entries[f"{result.chapter}/{result.slug}"] = _entry(result, root)
+        key = f"{result.chapter}/{result.slug}"
+        if result.status == "skipped":  # nothing ran: the entry of the run that wrote the report stands
+            previous = entries.get(key)
+            if previous is None or previous.get("status") != "ok":
+                previous = {**_entry(result, root), "status": "ok"}
+                previous["html"] = _relative(result.html_path, root)
+            entries[key] = previous
+            continue
+        entries[key] = _entry(result, root)
     for entry in entries.values():  # files may have been removed since the entry was written
         for key in ("html", "notebook"):
             if entry.get(key) and not (root / entry[key]).is_file():
