@@ -43,6 +43,25 @@ class ParameterError(RenderError, InvalidInputError):
     """Parameters given to a chapter do not match the notebook's ``parameters`` cell."""
 
 
+class FingertipsError(HealthIntelError):
+    """A Fingertips API request failed; the message names the request (URL) and what to do.
+
+    ``request`` holds the URL of the request concerned (or None).
+    """
+
+    def __init__(self, message: str, *, request: str | None = None):
+        super().__init__(message)
+        self.request = request
+
+
+class FingertipsOfflineError(FingertipsError, DataNotFoundError):
+    """Offline mode, and the response to a request is not in the Fingertips cache."""
+
+
+class FingertipsPayloadError(FingertipsError):
+    """A Fingertips response is not what the endpoint returns (HTML error page, truncated CSV, wrong JSON shape)."""
+
+
 class HealthIntelWarning(UserWarning):
     """Base class of healthintel warnings."""
 
