@@ -8,7 +8,7 @@ EXTRAS ?= dev,growth
 STAMP := $(VENV)/.installed
 JOBS ?=
 
-.PHONY: help setup kernel data report test test-fast bench clean
+.PHONY: help setup kernel data report test test-fast bench clean browser
 
 help:
 	@echo "make report  - set up, fetch data and render the default chapter series (reports/index.html)"
@@ -36,7 +36,13 @@ data: $(STAMP)
 report: data
 	$(BIN)/healthintel render $(if $(JOBS),--jobs $(JOBS),)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium through Playwright (`playwright install` is not used): install it on a
+# fresh machine (CI runs as root), a no-op when chromium is already there.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+test: browser $(STAMP)
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-kernel-name healthintel -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(STAMP)
