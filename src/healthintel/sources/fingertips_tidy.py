@@ -7,6 +7,8 @@ the same columns (:class:`FingertipsData`). Conventions (DESIGN.md):
   "Second least deprived quintile", ...) are read by their words; FingertipsNext ``deprivation.sequence``
   counts the other way (10 = most deprived decile) and is converted as ``n + 1 - sequence``; when a label is
   present as well, both readings must agree or the payload is rejected.
+  The index is taken off the category label ("Most deprived decile (IMD2019)" -> "Most deprived decile"):
+  it is in ``deprivation_index``.
 - Periods: "2015", "2009 - 11", "2013/14", "2020/21 - 24/25", "2021/22 Q3", "Mar 2021" parse to
   ``period_start``/``period_end``; a "YYYY/YY" label in the legacy CSV is a financial year (April-March)
   unless ``year_type="academic"`` (September-August) is given. ``period_sortable`` is the start date as the
@@ -184,11 +186,11 @@ def add_period_columns(frame: pd.DataFrame, year_type: str = "financial") -> pd.
         frame["period_end"] = pd.NaT
     labels = frame["period_label"].astype("str")
     parsed = {lab: parse_period(lab, year_type) for lab in labels.unique()}
-    missing = frame["period_start"].isna()
-    frame.loc[missing, "period_start"] = labels[missing].map(lambda x: parsed[x][0])
-    frame.loc[missing, "period_end"] = labels[missing].map(lambda x: parsed[x][1])
-    frame["period_start"] = pd.to_datetime(frame["period_start"])
-    frame["period_end"] = pd.to_datetime(frame["period_end"])
+    for i, col in enumerate(("period_start", "period_end")):
+        given = pd.to_datetime(frame[col])
+        from_label = pd.to_datetime(labels.map(lambda x: parsed[x][i]).map(
+            lambda d: pd.Timestamp(d) if d is not None else pd.NaT))
+        frame[col] = given.where(given.notna(), from_label)
     start = frame["period_start"]
     frame["period_sortable"] = (start.dt.year * 10000 + start.dt.month * 100 + start.dt.day).astype("Int64")
     return frame
@@ -286,6 +288,11 @@ def add_deprivation_columns(frame: pd.DataFrame, request_url: str, sequences: pd
     dep["deprivation_category"] = dep["deprivation_category"].astype("Int64")
     for col in dep:
         frame[col] = dep[col]
+    # the index lives in deprivation_index: "Most deprived decile (IMD2019)" -> "Most deprived decile", so
+    # legacy and FingertipsNext labels agree
+    is_dep = dep["deprivation_scale"].notna()
+    frame.loc[is_dep, "category"] = frame.loc[is_dep, "category"].str.replace(
+        r"\s*\((?:IMD|IoD|Index of Multiple Deprivation)[^)]*\)\s*$", "", regex=True)
     return frame
 
 
