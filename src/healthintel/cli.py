@@ -21,6 +21,9 @@ app = typer.Typer(help="healthintel: population-health analytics and JSNA chapte
                   no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Fetch and list the real open data the package reads.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+from .sources.fingertips_cli import fingertips_app  # noqa: E402
+
+data_app.add_typer(fingertips_app, name="fingertips")
 console = Console(stderr=True)
 
 
