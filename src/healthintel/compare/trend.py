@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError
-from ..stats._common import grouper, numeric, require_columns
+from ..stats._common import as_list, grouper, numeric, require_columns
 from ._periods import parse_periods
 from ._polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
 
@@ -164,6 +164,9 @@ def recent_trend(
             "upper_ci='<column>' (or count and denominator with method='chi2_linear' for proportions)."
         )
 
+    if len(data) == 0:  # nothing to assess: no groups, no rows
+        cols = as_list(by) + ["trend", "chi2", "slope", "n_points", "latest_period", "trend_method", "reason"]
+        return pd.DataFrame(columns=cols)
     groups = grouper(data, by)
     start, length = parse_periods(data, period)
     x = numeric(data, value, arg="value")
