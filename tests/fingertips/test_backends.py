@@ -8,6 +8,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from healthintel.errors import FingertipsPayloadError
 from healthintel.sources import catalog
@@ -274,3 +276,25 @@ def test_provenance_table_matches_the_report_table(served, make_client, shared):
     row = table.iloc[0]
     assert "Healthy life expectancy at birth (90362)" in row.Source and "downloaded" in row.Fetched
     assert row["Official URL"].endswith("indicator_ids=90362&parent_area_type_id=15")
+
+
+def test_fingertipsr_sample_parent_comparison_is_left_to_england(served, make_client, shared):
+    """In the README sample every parent is England, so "Compared to Region" says nothing more."""
+    client = make_client()
+    body = (shared / rec.FT / "readme_fingertips_data_IndicatorID90362_AreaTypeID202_head.csv").read_bytes()
+    served.routes[route_of(client.data_request(90362, 202).url)] = (200, "text/csv", body)
+    df = client.indicator_data(90362, 202)
+    assert df.compared_to_parent.isna().all() and (df.compared_to_england.iloc[2:] != "Not compared").any()
+
+
+
+@given(st.integers(1990, 2030), st.integers(1, 5), st.sampled_from(["Calendar", "Financial", "Academic"]))
+def test_period_label_round_trip(year, span, kind):
+    """Any FingertipsNext period written as a legacy label parses back to the same dates."""
+    if kind == "Calendar":
+        start, end = dt.date(year, 1, 1), dt.date(year + span - 1, 12, 31)
+    else:
+        month = 4 if kind == "Financial" else 9
+        start, end = dt.date(year, month, 1), dt.date(year + span, month, 1) - dt.timedelta(days=1)
+    label = period_label(kind, start, end)
+    assert parse_period(label, "academic" if kind == "Academic" else "financial") == (start, end)

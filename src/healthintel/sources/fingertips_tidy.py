@@ -438,6 +438,9 @@ def tidy_legacy_csv(request_url: str, body: bytes, content_type: str = "", *,
         if col not in frame:
             frame[col] = None
     frame["area_type"] = [area_type_from_code(c, t) for c, t in zip(frame["area_code"], frame["area_type"])]
+    # a comparison with a parent that is England (or none) is compared_to_england's job, as in FingertipsNext
+    no_parent = frame["parent_code"].isna() | (frame["parent_code"] == ENGLAND)
+    frame.loc[no_parent, "compared_to_parent"] = None
     frame = add_deprivation_columns(frame, request_url)
     frame = add_period_columns(frame.drop(columns=["period_start", "period_end"]), year_type)
     return validate(frame, request_url)
