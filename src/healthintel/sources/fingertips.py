@@ -29,7 +29,7 @@ from functools import partial
 
 import pandas as pd
 
-from ..errors import FingertipsError, InvalidInputError
+from ..errors import FingertipsError, FingertipsPayloadError, InvalidInputError
 from .fingertips_http import (CACHE_ENV, DEFAULT_MAX_AGE, Fetcher, FingertipsCache,  # noqa: F401 (re-exported)
                               FingertipsStaleCacheWarning, Request, Response, RetryPolicy, default_cache_dir)
 from .fingertips_tidy import COLUMNS, FingertipsData, parse_json, tidy_areas, tidy_legacy_csv, tidy_next_json
@@ -274,8 +274,6 @@ def _is_local(url: str) -> bool:
 def _json_shape(kind: type, what: str, req: Request, body: bytes, ctype: str):
     obj = parse_json(req.url, body, ctype)
     if not isinstance(obj, kind):
-        from ..errors import FingertipsPayloadError
-
         raise FingertipsPayloadError(f"{req.url}: expected {what} (JSON {kind.__name__}), got "
                                      f"{type(obj).__name__}.", request=req.url)
     return obj
