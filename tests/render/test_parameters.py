@@ -110,8 +110,8 @@ def test_slugify(text, slug):
 
 
 def test_default_series_covers_kent_and_medway():
-    specs = load_series()
-    assert [s["chapter"] for s in specs] == ["deprivation_profile"] * 14
+    specs = [s for s in load_series() if s["chapter"] == "deprivation_profile"]  # other chapters set own areas
+    assert len(specs) == 14
     assert [s["parameters"]["area"] for s in specs] == KENT_AND_MEDWAY
     assert all("slug" not in s for s in specs)  # the slug is the area's
 
