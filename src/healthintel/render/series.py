@@ -266,6 +266,16 @@ def _run_on_dask(specs, todo, kw, scheduler: str, workers: int, results: list, b
             cluster.close()
 
 
+def _longest_first(specs: list[dict], todo: list[int], kw: dict) -> list[int]:
+    """Submit the chapters that took longest last time first (``index.json``), so a long one does not start
+    last and leave the other workers idle at the end; unknown ones keep the order given, after the known."""
+    from healthintel.render.site import read_state
+
+    previous = read_state(kw.get("reports_dir"))
+    seconds = {i: (previous.get(f"{specs[i]['chapter']}/{specs[i]['slug']}") or {}).get("seconds") for i in todo}
+    return sorted(todo, key=lambda i: -(seconds[i] or 0.0) if isinstance(seconds[i], (int, float)) else 0.0)
+
+
 def render_series(
     jobs_spec: list[dict],
     *,
@@ -302,6 +312,7 @@ def render_series(
         results[i] = None if force else _unchanged(spec, kw)
         if results[i] is None:
             todo.append(i)
+    todo = _longest_first(specs, todo, kw)
     bar = _Progress(len(specs), progress)
     try:
         for result in results:
