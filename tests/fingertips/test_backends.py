@@ -298,3 +298,13 @@ def test_period_label_round_trip(year, span, kind):
         start, end = dt.date(year, month, 1), dt.date(year + span, month, 1) - dt.timedelta(days=1)
     label = period_label(kind, start, end)
     assert parse_period(label, "academic" if kind == "Academic" else "financial") == (start, end)
+
+
+def test_area_codes_filter_keeps_parents_and_england(served, make_client, shared):
+    client = make_client()
+    served.routes[route_of(client.data_request(90362, 202).url)] = (
+        200, "text/csv", rec.legacy_csv(shared, rec.sample_90362(shared)))
+    df = client.indicator_data(90362, 202, area_codes=["E12000002"])
+    assert set(df.area_code) == {"E12000002", "E92000001"}
+    both = client.indicators_data([90362], 202, area_codes=["E12000002"])
+    pd.testing.assert_frame_equal(df, both)

@@ -175,13 +175,15 @@ class FingertipsClient:
                                 parent_area_code=parent_area_code, profile_id=profile_id, area_codes=area_codes)
         resp = self.fetcher.get(req, self._parser(year_type=year_type, ancestor_code=parent_area_code,
                                                   indicator_id=indicator_id))
-        frame = resp.parsed
-        if area_codes and self.backend == "legacy":  # the legacy endpoint has no area filter: keep the
-            # requested areas, their parents and England (the comparators)
-            mine = frame["area_code"].isin(area_codes)
-            parents = set(frame.loc[mine, "parent_code"].dropna()) | {"E92000001"}
-            frame = frame.loc[mine | frame["area_code"].isin(parents)].reset_index(drop=True)
-        return _with_provenance(frame, [resp])
+        return _with_provenance(self._only_areas(resp.parsed, area_codes), [resp])
+
+    def _only_areas(self, frame: pd.DataFrame, area_codes) -> pd.DataFrame:
+        if not area_codes or self.backend != "legacy":
+            return frame
+        # the legacy endpoint has no area filter: keep the requested areas, their parents and England
+        mine = frame["area_code"].isin(area_codes)
+        parents = set(frame.loc[mine, "parent_code"].dropna()) | {"E92000001"}
+        return frame.loc[mine | frame["area_code"].isin(parents)].reset_index(drop=True)
 
     def indicators_data(self, indicator_ids: list[int], area_type, **kwargs) -> pd.DataFrame:
         """Several indicators in one frame: one request per indicator, ``max_concurrency`` at a time (cached
@@ -191,7 +193,7 @@ class FingertipsClient:
         parses = {r.url: self._parser(year_type=year_type, ancestor_code=kwargs.get("parent_area_code"),
                                       indicator_id=i) for r, i in zip(reqs, indicator_ids)}
         resps = self.fetcher.get_many(reqs, lambda req, body, ctype: parses[req.url](req, body, ctype))
-        frames = [r.parsed for r in resps]
+        frames = [self._only_areas(r.parsed, kwargs.get("area_codes")) for r in resps]
         return _with_provenance(pd.concat(frames, ignore_index=True) if frames else
                                 FingertipsData.validate(pd.DataFrame(columns=COLUMNS)), resps)
 
