@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from .base import PALETTE, deprivation_colours, finish
+from .base import PALETTE, deprivation_colours, finish, quiet
 
 
 def population_by_quintile(frame: pd.DataFrame, area_name: str, comparator: str = "England"):
@@ -62,6 +62,21 @@ def deprivation_map(gdf, column: str, area_name: str, *, n: int = 10, outlines=N
     outlines : GeoDataFrame, optional
         District polygons drawn on top (and labelled with ``label_col``).
     """
+    with quiet():  # geopandas/shapely warnings never reach a report
+        return _deprivation_map(gdf, column, area_name, n=n, outlines=outlines, label_col=label_col, title=title)
+
+
+def _deprivation_map(gdf, column: str, area_name: str, *, n: int = 10, outlines=None, label_col: str | None = None,
+                     title: str | None = None):
+    """Choropleth of LSOAs by deprivation category (1 = most deprived), with district outlines and labels.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        LSOA polygons with ``column`` holding categories 1..n.
+    outlines : GeoDataFrame, optional
+        District polygons drawn on top (and labelled with ``label_col``).
+    """
     colours = deprivation_colours(n)
     fig, ax = plt.subplots(figsize=(7.5, 6))
     ax.set_axis_off()
@@ -78,10 +93,9 @@ def deprivation_map(gdf, column: str, area_name: str, *, n: int = 10, outlines=N
         o = outlines.to_crs(27700)
         o.boundary.plot(ax=ax, color="black", linewidth=0.6)
         if label_col:
-            for _, row in o.iterrows():
-                p = row.geometry.representative_point()
-                ax.annotate(row[label_col], (p.x, p.y), ha="center", fontsize=7,
-                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
+            from .maps import label_areas
+
+            label_areas(ax, o, label_col)
     handles = [Patch(color=colours[i], label=f"{i + 1}" + (" most deprived" if i == 0 else
                                                            " least deprived" if i == n - 1 else ""))
                for i in range(n)]

@@ -1,0 +1,157 @@
+"""Compare areas: ordered horizontal bars with 95% CIs, filled by benchmark (fingertipscharts ``compare_areas``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from ..errors import InvalidInputError
+from .base import (
+    BENCHMARK_ORDER, PALETTE, benchmark_colour, canonical_label, ci_whiskers, finish, fmt, fmt_ci, is_demo, plt,
+    quiet, require, unit_label, with_demo,
+)
+
+__all__ = ["compare_areas"]
+
+ORDERS = ("desc", "asc", "alphabetical", "none")
+
+
+def compare_areas(
+    data: pd.DataFrame,
+    *,
+    area: str = "area_name",
+    value: str = "value",
+    lower_ci: str | None = "lower_ci",
+    upper_ci: str | None = "upper_ci",
+    benchmark: str | None = "benchmark",
+    comparator: float | str | None = "England",
+    comparator_name: str = "England",
+    top_areas=("England",),
+    order: str = "desc",
+    title: str = "",
+    unit: str = "",
+    value_label: str = "Value",
+    display_values: bool = True,
+    dps: int = 1,
+    figsize=None,
+) -> "Chart":  # noqa: F821
+    """Ordered horizontal bars, one per area, with 95% CI whiskers, filled by their benchmark label.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per area: :func:`healthintel.stats.proportion` / ``rate`` / ``dsr`` output, optionally passed
+        through :func:`healthintel.compare.benchmark` (the ``benchmark`` column).
+    area, value, lower_ci, upper_ci, benchmark : str
+        Column names; ``lower_ci``/``upper_ci``/``benchmark`` may be None or absent (no whiskers; all bars
+        "Not compared" grey).
+    comparator : float or str, optional
+        The comparator value drawn as a vertical line: a number, or the name of an area in ``area`` (default
+        "England"); that area's bar is kept (pinned first, grey) when it is in ``top_areas``.
+    top_areas : sequence of str
+        Areas pinned at the top in this order (as Fingertips pins England and the region), the rest ordered.
+    order : {"desc", "asc", "alphabetical", "none"}
+        Order of the other areas by value (desc: highest at the top).
+    unit : str
+        Unit of the values, shown on the x axis ("%", "per 100,000").
+    display_values : bool
+        Write each value at the end of its whisker.
+
+    Returns
+    -------
+    Chart
+        One axes with one bar per area (top to bottom in the chart's order), CI whiskers (an ``errorbar``
+        container whose extents are the input limits), the comparator line and a legend of the benchmark
+        labels present.
+    """
+    require(data, "compare_areas", area=area, value=value)
+    if order not in ORDERS:
+        raise InvalidInputError(f"compare_areas: order must be one of {', '.join(ORDERS)}; got {order!r}.")
+    if data.empty:
+        raise InvalidInputError("compare_areas needs at least one area (the frame is empty).")
+    d = data.copy()
+    d["_value"] = pd.to_numeric(d[value], errors="coerce").astype(float)
+    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d)
+    d["_lo"] = pd.to_numeric(d[lower_ci], errors="coerce").astype(float) if has_ci else np.nan
+    d["_hi"] = pd.to_numeric(d[upper_ci], errors="coerce").astype(float) if has_ci else np.nan
+    labels = d[benchmark] if benchmark and benchmark in d else pd.Series("Not compared", index=d.index)
+    d["_label"] = [canonical_label(v) for v in labels]
+    d["_colour"] = [benchmark_colour(v) for v in labels]
+
+    top = [a for a in (top_areas or ()) if a in set(d[area])]
+    pinned = d[d[area].isin(top)].set_index(area).loc[top].reset_index()
+    rest = d[~d[area].isin(top)]
+    if order == "desc":
+        rest = rest.sort_values("_value", ascending=False, kind="stable", na_position="last")
+    elif order == "asc":
+        rest = rest.sort_values("_value", ascending=True, kind="stable", na_position="last")
+    elif order == "alphabetical":
+        rest = rest.sort_values(area, key=lambda s: s.astype(str).str.lower(), kind="stable")
+    pinned["_colour"] = PALETTE["not compared"]
+    ordered = pd.concat([pinned, rest], ignore_index=True)
+
+    cmp_value = np.nan
+    if isinstance(comparator, str):
+        hit = d.loc[d[area] == comparator, "_value"]
+        cmp_value = float(hit.iloc[0]) if len(hit) else np.nan
+        comparator_name = comparator if comparator_name == "England" and comparator != "England" else comparator_name
+    elif comparator is not None:
+        cmp_value = float(comparator)
+
+    n = len(ordered)
+    height = figsize or (7.5, max(2.2, 0.32 * n + 1.3))
+    title = with_demo(title or f"{value_label} by area", is_demo(data))
+    with quiet():
+        fig, ax = plt.subplots(figsize=height)
+        y = np.arange(n)[::-1]  # first row at the top
+        vals = ordered["_value"].to_numpy()
+        ax.barh(y, np.nan_to_num(vals), color=ordered["_colour"].tolist(), edgecolor=PALETTE["text"], linewidth=0.4,
+                height=0.72, zorder=2)
+        if has_ci:
+            ci_whiskers(ax, y, vals, ordered["_lo"], ordered["_hi"], horizontal=True)
+        if not np.isnan(cmp_value):
+            ax.axvline(cmp_value, color=PALETTE["text"], linestyle="--", linewidth=1, zorder=4,
+                       label=f"{comparator_name}: {fmt(cmp_value, dps)}")
+        ax.set_yticks(y, ordered[area].astype(str).tolist())
+        for tick, name in zip(ax.get_yticklabels(), ordered[area]):
+            if name in top:
+                tick.set_fontweight("bold")
+        ax.set_xlabel(unit_label(value_label, unit))
+        ax.set_title(title, loc="left")
+        ax.grid(axis="y", visible=False)
+        ax.set_ylim(-0.6, n - 0.4)
+        right = np.nanmax(np.concatenate([vals, ordered["_hi"].to_numpy()])) if n else 1
+        ax.set_xlim(0, right * (1.16 if display_values else 1.05))
+        if display_values:
+            ends = np.where(np.isnan(ordered["_hi"].to_numpy()), vals, ordered["_hi"].to_numpy())
+            for yi, v, e in zip(y, vals, ends):
+                ax.text(e + right * 0.01, yi, fmt(v, dps), va="center", ha="left", fontsize=8, color=PALETTE["text"])
+        present = [lab for lab in BENCHMARK_ORDER if lab in set(rest["_label"])]
+        handles = [Patch(facecolor=benchmark_colour(lab), edgecolor=PALETTE["text"], linewidth=0.4, label=lab)
+                   for lab in present]
+        line_handles, _ = ax.get_legend_handles_labels()
+        if handles or line_handles:
+            ax.legend(handles=handles + line_handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+                      title=f"Compared with {comparator_name}" if handles else None, title_fontsize=8)
+        fig.tight_layout()
+
+    ranked = rest.dropna(subset=["_value"])
+    parts = [f"Horizontal bar chart of {title} for {len(rest)} areas"
+             + (f" plus {', '.join(top)}" if top else "") + (", highest first" if order == "desc" else
+                                                               ", lowest first" if order == "asc" else "") + "."]
+    if len(ranked):
+        hi_row = ranked.loc[ranked["_value"].idxmax()]
+        lo_row = ranked.loc[ranked["_value"].idxmin()]
+        for word, row in (("Highest", hi_row), ("Lowest", lo_row)):
+            ci = fmt_ci(row["_lo"], row["_hi"], dps)
+            parts.append(f"{word}: {row[area]} {fmt(row['_value'], dps, unit)}" + (f" ({ci})" if ci else "") + ".")
+    if not np.isnan(cmp_value):
+        parts.append(f"{comparator_name}: {fmt(cmp_value, dps, unit)}.")
+    counts = rest["_label"].value_counts()
+    if benchmark and benchmark in d:
+        parts.append("Compared with " + comparator_name + ": "
+                     + ", ".join(f"{counts[lab]} {lab.lower()}" for lab in BENCHMARK_ORDER if lab in counts) + ".")
+    if has_ci:
+        parts.append("Whiskers show 95% confidence intervals.")
+    return finish(fig, " ".join(parts), title)

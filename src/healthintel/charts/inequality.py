@@ -1,0 +1,239 @@
+"""Inequality charts: the gradient by deprivation quintile/decile with the gap, and the slope index of inequality."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ..errors import InvalidInputError
+from .base import (
+    BENCHMARK_ORDER, PALETTE, benchmark_colour, canonical_label, ci_whiskers, deprivation_colours, finish, fmt,
+    fmt_ci, is_demo, plt, quiet, require, unit_label, with_demo,
+)
+
+__all__ = ["deprivation_gradient", "sii_chart"]
+
+_NAMES = {5: "quintile", 10: "decile", 4: "quartile"}
+
+
+def _ordered_quantiles(data: pd.DataFrame, quantile: str) -> pd.DataFrame:
+    d = data.copy()
+    d["_q"] = pd.to_numeric(d[quantile], errors="coerce")
+    if d["_q"].isna().any():
+        raise InvalidInputError(
+            f"the quantile column {quantile!r} must hold numbers (1 = most deprived); got "
+            f"{', '.join(map(repr, d.loc[d['_q'].isna(), quantile].head(3)))}."
+        )
+    if d["_q"].duplicated().any():
+        raise InvalidInputError(f"each {quantile!r} must appear once; filter the frame to one area and period.")
+    return d.sort_values("_q").reset_index(drop=True)
+
+
+def deprivation_gradient(
+    data: pd.DataFrame,
+    *,
+    quantile: str = "quantile",
+    value: str = "value",
+    lower_ci: str | None = "lower_ci",
+    upper_ci: str | None = "upper_ci",
+    benchmark: str | None = None,
+    comparator: float | None = None,
+    comparator_name: str = "England",
+    area_name: str = "",
+    title: str = "",
+    unit: str = "",
+    value_label: str = "Value",
+    dps: int = 1,
+    figsize=(7, 3.8),
+) -> "Chart":  # noqa: F821
+    """Values by deprivation quintile or decile (1 = most deprived, left) with 95% CIs and the gap annotated.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per quantile: :func:`healthintel.stats.proportion` / ``rate`` / ``dsr`` /
+        ``life_expectancy`` output ``by`` the deprivation category (from
+        :func:`healthintel.stats.assign_quantiles` or :func:`healthintel.deprivation.local_quantiles`).
+    quantile : str
+        Deprivation category column, numbers with 1 = most deprived.
+    benchmark : str, optional
+        Column of benchmark labels: bars are then filled with the Fingertips palette; otherwise with the
+        colour-blind-safe deprivation scale (dark = most deprived).
+    comparator : float, optional
+        Drawn as a dashed horizontal line (e.g. the area's overall value or England).
+
+    Returns
+    -------
+    Chart
+        One axes with one bar per quantile (most deprived first), CI whiskers whose extents are the input limits,
+        and a bracket between the most and least deprived bars labelled
+        "Gap (most − least deprived): <difference> <unit>".
+    """
+    require(data, "deprivation_gradient", quantile=quantile, value=value)
+    d = _ordered_quantiles(data, quantile)
+    if len(d) < 2:
+        raise InvalidInputError("deprivation_gradient needs at least two deprivation categories.")
+    n = len(d)
+    vals = pd.to_numeric(d[value], errors="coerce").to_numpy(dtype=float)
+    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d)
+    lo = pd.to_numeric(d[lower_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
+    hi = pd.to_numeric(d[upper_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
+    use_bench = bool(benchmark and benchmark in d)
+    colours = [benchmark_colour(v) for v in d[benchmark]] if use_bench else deprivation_colours(n)
+    kind = _NAMES.get(n, "category")
+    gap = vals[0] - vals[-1]
+    ratio = vals[0] / vals[-1] if vals[-1] else np.nan
+    gap_unit = "percentage points" if unit == "%" else unit
+    gap_text = f"Gap (most − least deprived): {'+' if gap > 0 else ''}{fmt(gap, dps, gap_unit)}"
+    base_title = title or f"{value_label} by deprivation {kind}" + (f": {area_name}" if area_name else "")
+    title = with_demo(base_title, is_demo(data))
+    with quiet():
+        fig, ax = plt.subplots(figsize=figsize)
+        x = np.arange(n)
+        ax.bar(x, np.nan_to_num(vals), color=colours, edgecolor=PALETTE["text"], linewidth=0.4, width=0.7, zorder=2)
+        if has_ci:
+            ci_whiskers(ax, x, vals, lo, hi)
+        if comparator is not None and not np.isnan(comparator):
+            ax.axhline(comparator, color=PALETTE["text"], linestyle="--", linewidth=1, zorder=4,
+                       label=f"{comparator_name}: {fmt(comparator, dps)}")
+        tick = [f"{int(q)}" for q in d["_q"]]
+        tick[0] += "\nmost\ndeprived"
+        tick[-1] += "\nleast\ndeprived"
+        ax.set_xticks(x, tick, fontsize=8)
+        ax.set_xlabel(f"Deprivation {kind} (1 = most deprived)")
+        ax.set_ylabel(unit_label(value_label, unit))
+        ax.set_title(title, loc="left")
+        ax.grid(axis="x", visible=False)
+        top = np.nanmax(np.where(np.isnan(hi), vals, hi))
+        ax.set_ylim(0, top * 1.3)
+        # the gap: a bracket above the bars from the most to the least deprived category
+        yb = top * 1.1
+        ax.annotate("", xy=(0, yb), xytext=(n - 1, yb),
+                    arrowprops=dict(arrowstyle="<->", color=PALETTE["text"], linewidth=1, shrinkA=0, shrinkB=0))
+        ax.text((n - 1) / 2, yb + top * 0.02, gap_text, ha="center", va="bottom", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none"), gid="gap")
+        handles, _ = ax.get_legend_handles_labels()
+        if use_bench:
+            present = [lab for lab in BENCHMARK_ORDER if lab in {canonical_label(v) for v in d[benchmark]}]
+            handles = [Patch(facecolor=benchmark_colour(lab), label=lab) for lab in present] + handles
+        if handles:
+            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+        fig.tight_layout()
+
+    parts = [f"Bar chart of {base_title} across {n} deprivation {kind}s, from 1 (most deprived) to {n} "
+             f"(least deprived): "
+             + "; ".join(f"{int(q)}: {fmt(v, dps, unit)}" + (f" ({fmt_ci(a, b, dps)})" if fmt_ci(a, b, dps) else "")
+                         for q, v, a, b in zip(d["_q"], vals, lo, hi)) + "."]
+    parts.append(gap_text + (f" (ratio {ratio:.2f})" if np.isfinite(ratio) else "") + ".")
+    if comparator is not None and not np.isnan(comparator):
+        parts.append(f"{comparator_name}: {fmt(comparator, dps, unit)}.")
+    if has_ci:
+        parts.append("Whiskers show 95% confidence intervals.")
+    if is_demo(data):
+        parts.append("Demo data.")
+    return finish(fig, " ".join(parts), title)
+
+
+def sii_chart(
+    data: pd.DataFrame,
+    sii: pd.DataFrame,
+    *,
+    quantile: str = "quantile",
+    population: str = "population",
+    value: str = "value",
+    lower_ci: str | None = "lower_ci",
+    upper_ci: str | None = "upper_ci",
+    multiplier: float = 1,
+    area_name: str = "",
+    title: str = "",
+    unit: str = "",
+    value_label: str = "Value",
+    dps: int = 1,
+    figsize=(7, 4),
+) -> "Chart":  # noqa: F821
+    """Values by the relative rank of each deprivation category, with the fitted slope index of inequality line.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The input of :func:`healthintel.stats.slope_index_of_inequality` for one group: one row per quantile
+        (1 = most deprived) with ``population``, ``value`` and optionally its 95% limits.
+    sii : DataFrame
+        Its output (one row; ``sii``, ``sii_lower_ci``, ``sii_upper_ci`` and, when computed with
+        ``intercept=True``, ``intercept``).
+    multiplier : float
+        The multiplier the SII was computed with (the fitted slope is ``sii / multiplier``).
+
+    Returns
+    -------
+    Chart
+        One axes with one point per quantile at its mid-point rank (cumulative population share), CI whiskers, and the fitted line from rank 0 (most deprived) to 1 (least deprived) labelled with the SII and
+        its 95% CI. The line is the population-weighted least-squares fit (without ``transform``): it passes
+        through the population-weighted means, so its slope is the SII's and its intercept follows from them.
+    """
+    require(data, "sii_chart", quantile=quantile, population=population, value=value)
+    require(sii, "sii_chart (sii frame)", sii="sii")
+    if len(sii) != 1:
+        raise InvalidInputError(
+            f"sii_chart needs the SII of one group (one row); got {len(sii)}. Filter both frames to one group."
+        )
+    d = _ordered_quantiles(data, quantile)
+    n = len(d)
+    pop = pd.to_numeric(d[population], errors="coerce").to_numpy(dtype=float)
+    vals = pd.to_numeric(d[value], errors="coerce").to_numpy(dtype=float)
+    share = pop / pop.sum()
+    rank = np.cumsum(share) - share / 2
+    s = sii.iloc[0]
+    sii_value = float(s["sii"])
+    slope = sii_value / multiplier
+    if "intercept" in sii.columns and pd.notna(s["intercept"]):
+        intercept = float(s["intercept"])
+    else:
+        intercept = float(np.sum(share * vals) - slope * np.sum(share * rank))
+    lo_s = float(s["sii_lower_ci"]) if "sii_lower_ci" in sii.columns else np.nan
+    hi_s = float(s["sii_upper_ci"]) if "sii_upper_ci" in sii.columns else np.nan
+    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d)
+    lo = pd.to_numeric(d[lower_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
+    hi = pd.to_numeric(d[upper_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
+    kind = _NAMES.get(n, "category")
+    ci = fmt_ci(lo_s, hi_s, dps)
+    sii_text = f"SII = {fmt(sii_value, dps, unit)}" + (f" ({ci})" if ci else "")
+    base_title = title or f"Slope index of inequality: {value_label.lower()}" + (f", {area_name}" if area_name else "")
+    title = with_demo(base_title, is_demo(data))
+    with quiet():
+        fig, ax = plt.subplots(figsize=figsize)
+        # points, not bars: the axis does not start at 0 (life expectancy 70-85 would flatten)
+        ax.scatter(rank, vals, s=55, c=deprivation_colours(n), edgecolors=PALETTE["text"], linewidths=0.6, zorder=5,
+                   gid="quantile-points")
+        if has_ci:
+            ci_whiskers(ax, rank, vals, lo, hi)
+        xs = np.array([0.0, 1.0])
+        ax.plot(xs, intercept + slope * xs, color=PALETTE["worse"], linewidth=2, zorder=4, label="Fitted SII line",
+                gid="sii-line")
+        floor = np.nanmin(np.where(np.isnan(lo), vals, lo))
+        top = np.nanmax(np.where(np.isnan(hi), vals, hi))
+        ends = intercept + slope * xs
+        low = min(floor, ends.min())
+        pad = (max(top, ends.max()) - low) * 0.35 or 1
+        ax.set_ylim(low - pad * 0.6, max(top, ends.max()) + pad)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Relative rank by deprivation (0 = most deprived, 1 = least deprived)")
+        ax.set_ylabel(unit_label(value_label, unit))
+        ax.set_title(title, loc="left")
+        ax.text(0.02, 0.96, sii_text, transform=ax.transAxes, ha="left", va="top", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=PALETTE["england"]), gid="sii-label")
+        ax.legend(handles=[Line2D([], [], color=PALETTE["worse"], linewidth=2, label="Fitted line (SII = its slope)"),
+                           Line2D([], [], marker="o", linestyle="", markerfacecolor=deprivation_colours(n)[0],
+                                  markeredgecolor=PALETTE["text"],
+                                  label=f"{kind.capitalize()} at its mid-point rank (95% CI)")],
+                  loc="lower right", fontsize=8)
+        fig.tight_layout()
+
+    alt = (f"Chart of {base_title}: {n} deprivation {kind}s placed at their relative rank (0 = most deprived, "
+           f"1 = least deprived), values " + "; ".join(f"{int(q)}: {fmt(v, dps, unit)}" for q, v in zip(d["_q"], vals))
+           + f". The fitted line runs from {fmt(ends[0], dps, unit)} at the most deprived end to "
+           f"{fmt(ends[1], dps, unit)} at the least deprived end: {sii_text}."
+           + (" Demo data." if is_demo(data) else ""))
+    return finish(fig, alt, title)

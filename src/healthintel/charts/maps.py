@@ -1,0 +1,151 @@
+"""Choropleth maps of LSOAs or districts from the fetched boundaries: continuous values or categories.
+
+Deprivation deciles/quintiles have their own categorical map, :func:`healthintel.charts.deprivation_map`
+(also reachable here with ``categories=``); :func:`choropleth` draws a continuous value (prevalence, rate,
+share) with a colour-blind-safe sequential scale, or a diverging one centred on a comparator, with district
+outlines and labels. Maps are drawn in British National Grid (EPSG:27700) so shapes are not stretched.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import BoundaryNorm, Normalize, TwoSlopeNorm
+from matplotlib.patches import Patch
+
+from ..errors import InvalidInputError
+from .base import (
+    DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, finish, fmt, is_demo, plt, quiet, require, unit_label, with_demo,
+)
+
+__all__ = ["choropleth"]
+
+NO_DATA = "#E0E0E0"
+
+
+def label_areas(ax, gdf, label_col, fontsize=6.5):
+    """Label each polygon at its centroid (or a point inside it when the centroid falls outside), long names
+    wrapped onto two lines so neighbouring districts' labels do not collide."""
+    for _, row in gdf.iterrows():
+        geom = row.geometry
+        p = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+        ax.annotate(textwrap.fill(str(row[label_col]), 12), (p.x, p.y), ha="center", va="center",
+                    fontsize=fontsize, linespacing=0.9,
+                    bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.75), gid="area-label")
+
+
+def choropleth(
+    gdf,
+    column: str = "value",
+    *,
+    area_name: str = "",
+    outlines=None,
+    label_col: str | None = None,
+    outline_label_col: str | None = "lad_name",
+    title: str = "",
+    value_label: str = "Value",
+    unit: str = "",
+    cmap: str | None = None,
+    centre: float | None = None,
+    centre_name: str = "England",
+    classes: int | None = None,
+    dps: int = 1,
+    figsize=(7.5, 6),
+) -> "Chart":  # noqa: F821
+    """Map of polygons (LSOAs or districts) shaded by a continuous value, with district outlines and labels.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygons with ``column`` (e.g. :func:`healthintel.sources.readers.lsoa_boundaries` merged with a
+        prevalence per LSOA, or :func:`~healthintel.sources.readers.lad_boundaries` merged with a district value).
+        Missing values are drawn light grey and counted in the legend as "No data".
+    outlines : GeoDataFrame, optional
+        District polygons drawn on top as black outlines, labelled with ``outline_label_col``.
+    label_col : str, optional
+        Label every polygon of ``gdf`` (sensible for districts, not for 1,000 LSOAs).
+    cmap : str, optional
+        Matplotlib colour map; default :data:`SEQUENTIAL_CMAP` (viridis), or :data:`DIVERGING_CMAP` (PuOr)
+        when ``centre`` is given.
+    centre : float, optional
+        A comparator value at the middle of a diverging scale, marked on the colour bar as ``centre_name``.
+    classes : int, optional
+        Draw ``classes`` equal-count classes (quantile bins) instead of a continuous scale.
+
+    Returns
+    -------
+    Chart
+        One map axes (axis off; one ``PatchCollection`` per polygon layer, polygons in ``gdf`` order) and a
+        colour bar axes labelled with the value and its unit.
+    """
+    if gdf is None or len(gdf) == 0:
+        with quiet():
+            fig, ax = plt.subplots(figsize=figsize)
+            ax.set_axis_off()
+            t = title or f"{value_label}: {area_name}"
+            ax.text(0.5, 0.5, f"No boundaries for {area_name or 'this area'} in the data mirror", ha="center",
+                    va="center", transform=ax.transAxes)
+            ax.set_title(t)
+        return finish(fig, f"Map not available: no boundaries for {area_name or 'this area'} in the data mirror.", t)
+    require(gdf, "choropleth", column=column, label_col=label_col)
+    values = pd.to_numeric(gdf[column], errors="coerce").astype(float)
+    if values.notna().sum() == 0:
+        raise InvalidInputError(f"choropleth: column {column!r} has no numeric values.")
+    kind = "districts" if "lad_code" in gdf and gdf["lad_code"].is_unique and len(gdf) < 400 and \
+        "lsoa_code" not in gdf else "LSOAs" if "lsoa_code" in gdf else "areas"
+    title = with_demo(title or f"{value_label} by {kind[:-1] if kind != 'LSOAs' else 'LSOA'}"
+                      + (f": {area_name}" if area_name else ""), is_demo(gdf))
+    vmin, vmax = float(values.min()), float(values.max())
+    with quiet():
+        g = gdf.to_crs(27700) if gdf.crs is not None else gdf
+        cmap_obj = plt.get_cmap(cmap or (DIVERGING_CMAP if centre is not None else SEQUENTIAL_CMAP))
+        if classes:
+            edges = np.unique(np.nanquantile(values, np.linspace(0, 1, classes + 1)))
+            norm = BoundaryNorm(edges, cmap_obj.N)
+        elif centre is not None:
+            half = max(abs(vmax - centre), abs(centre - vmin)) or 1.0
+            norm = TwoSlopeNorm(vcenter=centre, vmin=centre - half, vmax=centre + half)
+        else:
+            norm = Normalize(vmin=vmin, vmax=vmax)
+        fig, ax = plt.subplots(figsize=figsize)
+        ax.set_axis_off()
+        colours = [NO_DATA if np.isnan(v) else cmap_obj(norm(v)) for v in values]
+        g.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.15 if kind == "LSOAs" else 0.6)
+        if outlines is not None and len(outlines):
+            o = outlines.to_crs(27700) if outlines.crs is not None else outlines
+            o.boundary.plot(ax=ax, color="black", linewidth=0.7)
+            if outline_label_col and outline_label_col in o:
+                label_areas(ax, o, outline_label_col)
+        if label_col:
+            label_areas(ax, g, label_col)
+        sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap_obj)
+        bar = fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.02)
+        bar.set_label(unit_label(value_label, unit))
+        if centre is not None:
+            bar.ax.axhline(centre, color="black", linewidth=1)
+            bar.ax.text(-0.15, centre, f"{centre_name} {fmt(centre, dps, unit)}", transform=bar.ax.get_yaxis_transform(),
+                        ha="right", va="center", fontsize=7, gid="centre-label")
+        if values.isna().any():
+            ax.legend(handles=[Patch(color=NO_DATA, label="No data")], loc="lower left", fontsize=8)
+        ax.set_title(title, loc="left")
+        fig.tight_layout()
+
+    order = values.sort_values()
+    name_col = next((c for c in (label_col, "lsoa_name", "lad_name", "area_name", "lsoa_code", "lad_code")
+                     if c and c in gdf), None)
+    names = gdf[name_col] if name_col else pd.Series(range(len(gdf)), index=gdf.index)
+    lo_i, hi_i = order.index[0], order.index[-1]
+    alt = (f"Map of {len(gdf)} {kind}" + (f" in {area_name}" if area_name else "")
+           + f" shaded by {value_label.lower()}" + (f" ({unit})" if unit else "")
+           + f" from {fmt(vmin, dps, unit)} to {fmt(vmax, dps, unit)} (median {fmt(values.median(), dps, unit)}); "
+           f"lowest {names.loc[lo_i]} ({fmt(values.loc[lo_i], dps, unit)}), highest {names.loc[hi_i]} "
+           f"({fmt(values.loc[hi_i], dps, unit)})."
+           + (f" {int(values.isna().sum())} without data." if values.isna().any() else "")
+           + (f" Colours diverge around {centre_name} ({fmt(centre, dps, unit)}): orange below, purple above."
+              if centre is not None and not cmap else
+              f" Colours diverge around {centre_name} ({fmt(centre, dps, unit)})." if centre is not None else "")
+           + (" Darker colours are lower values." if centre is None and not cmap else "")
+           + (f" {len(outlines)} district outlines drawn." if outlines is not None and len(outlines) else ""))
+    return finish(fig, alt, title)
