@@ -362,6 +362,105 @@ class LifeExpectancyProfile:
                                                    "comparator_value": "England"})
 
 
+    # ---- display helpers: one call per chapter section (notebooks hold no loops) -----------------------------
+    def trend_charts(self) -> list:
+        from .charts import trend
+
+        out = []
+        for sex in self.sexes:
+            t, e = self.trend_for(sex)
+            out.append(trend(t, comparator=e, area_name=self.place.name, unit="years",
+                             title=f"Life expectancy at birth, {sex.lower()}s, {self.place.name} (synthetic data)"))
+        return out
+
+    def decile_charts(self) -> list:
+        from .charts import deprivation_gradient
+
+        out = []
+        for sex in self.sexes:
+            d = self.deciles[(self.deciles["sex"] == sex) & (self.deciles["le_age"] == 0)]
+            out.append(deprivation_gradient(
+                d, quantile="decile", area_name=self.place.name, unit="years", value_label="Life expectancy",
+                comparator=self.value(sex), comparator_name=f"{self.place.name} overall",
+                title=f"Life expectancy at birth by {self.decile_basis} deprivation decile, {sex.lower()}s, "
+                      f"{self.period} (synthetic data)"))
+        return out
+
+    def target_charts(self) -> list:
+        from .charts import target_trajectory
+
+        out = []
+        for _, t in self.targets.iterrows():
+            sex = "Male" if t["id"].endswith("M") else "Female"
+            is_sii = "SII" in t["id"]
+            src = self.sii_trend if is_sii else self.trend[self.trend["le_age"] == 0]
+            obs = src[(src["sex"] == sex) & (src.get("le_age", 0) == 0)][["period", "value"]]
+            if pd.isna(t["baseline_value"]):
+                continue
+            out.append(target_trajectory(
+                obs, baseline=(t["baseline_period"], t["baseline_value"]), goal=(t["goal_period"], t["goal_value"]),
+                area_name=self.place.name, unit="years",
+                title=f"{t['name']}, {self.place.name}: {t['progress']} (synthetic data)"))
+        return out
+
+    def district_charts(self) -> list:
+        from .charts import compare_areas
+
+        out = []
+        eng = self.england_trend[(self.england_trend["period"] == self.period) & (self.england_trend["le_age"] == 0)]
+        for sex in self.sexes:
+            d = self.districts[(self.districts["sex"] == sex) & (self.districts["le_age"] == 0)]
+            e = eng[eng["sex"] == sex]
+            if len(d) < 2:
+                continue
+            out.append(compare_areas(d, comparator=float(e["value"].iloc[0]) if len(e) else None, unit="years",
+                                     value_label="Life expectancy at birth", top_areas=(),
+                                     title=f"Life expectancy at birth by district, {sex.lower()}s, {self.period} "
+                                           "(synthetic data)"))
+        return out
+
+    def map(self, sex: str | None = None):
+        from .charts import choropleth
+        from .sources import readers
+
+        sex = sex or self.sexes[0]
+        d = self.districts[(self.districts["sex"] == sex) & (self.districts["le_age"] == 0)]
+        lads = readers.lad_boundaries()
+        gdf = lads.merge(d[["lad_code", "value"]], on="lad_code", how="inner")
+        return choropleth(gdf, "value", area_name=self.place.name, label_col="lad_name", unit="years",
+                          value_label="Life expectancy at birth",
+                          title=f"Life expectancy at birth, {sex.lower()}s, {self.period}, by district "
+                                "(synthetic data)")
+
+    def tables(self) -> dict:
+        """Display-ready frames for the chapter's tables."""
+        fmt = ["value", "lower_ci", "upper_ci"]
+        dec = self.deciles[["sex", "decile", "le_age", "value", "lower_ci", "upper_ci", "deaths_used",
+                            "population_used", "suppression_reason"]]
+        return {
+            "headline": self.table_headline(),
+            "deciles": dec,
+            "gap_sii": pd.concat([
+                self.gap[["sex", "le_age", "value", "lower_ci", "upper_ci"]].assign(measure="Gap (decile 10 - 1)"),
+                self.sii[["sex", "le_age", "value", "lower_ci", "upper_ci"]].assign(measure="Slope index of inequality"),
+            ], ignore_index=True)[["measure", "sex", "le_age"] + fmt],
+            "targets": self.targets[["name", "baseline_period", "baseline_value", "goal_period", "goal_value",
+                                     "latest_period", "latest_value", "required_value", "progress"]],
+            "districts": self.districts[["area_name", "sex", "le_age", "value", "lower_ci", "upper_ci",
+                                         "benchmark"]],
+            "comparators": self.comparators[["area_name", "sex", "le_age", "value", "lower_ci", "upper_ci"]],
+        }
+
+    def suppression_markdown(self) -> str:
+        if not len(self.suppressed):
+            return ("No value in this chapter was suppressed. Values are withheld when: "
+                    + "; ".join(f"*{r}* ({e})" for r, e in SUPPRESSION_EXPLAINED.items()) + ".")
+        lines = ["Some values are not shown. Each reason, the table it affects and why:"]
+        for r in self.suppressed.itertuples():
+            lines.append(f"- **{r.reason}** — {r.values} value(s) in *{r.table}*: {r.explanation}")
+        return "\n".join(lines)
+
+
 def _f(x) -> str:
     return "–" if x is None or pd.isna(x) else f"{float(x):.1f}"
 
