@@ -179,3 +179,28 @@ def test_cli_exits_1_when_a_chapter_failed_and_writes_the_index(tmp_path, monkey
     assert "index.html" in out.output and "RuntimeError: boom" in out.output
     index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     assert "Dover" in index and "Kent" in index and "failed" in index
+
+
+def test_unknown_executor_is_refused_before_any_kernel(notebooks, reports, no_kernel):
+    with pytest.raises(RenderError, match="executor must be one of process, dask"):
+        render_series([{"chapter": "fixture", "parameters": {}}], executor="threads", notebooks_dir=notebooks,
+                      reports_dir=reports, progress=False)
+
+
+def test_cli_passes_executor_and_force(tmp_path, monkeypatch):
+    import healthintel.render.series as series
+
+    seen = {}
+
+    def fake(specs, **kw):
+        seen.update(kw)
+        return [ChapterResult(chapter=s["chapter"], slug="kent", parameters=s["parameters"], status="skipped",
+                              html_path=None, notebook_path=None) for s in specs]
+
+    monkeypatch.setattr(series, "render_series", fake)
+    out = CliRunner().invoke(_app(), ["--chapter", "fixture", "--area", "Kent", "--executor", "dask", "--force",
+                                      "--reports-dir", str(tmp_path / "r"), "--no-progress"],
+                             env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert seen["executor"] == "dask" and seen["force"] is True
+    assert "skipped (unchanged)" in out.output
