@@ -12,7 +12,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
-from matplotlib.colors import BoundaryNorm, Normalize, TwoSlopeNorm
+from matplotlib.colors import BoundaryNorm, Normalize, TwoSlopeNorm, to_hex
 from matplotlib.patches import Patch
 
 from ..errors import InvalidInputError
@@ -111,7 +111,7 @@ def choropleth(
             norm = Normalize(vmin=vmin, vmax=vmax)
         fig, ax = plt.subplots(figsize=figsize)
         ax.set_axis_off()
-        colours = [NO_DATA if np.isnan(v) else cmap_obj(norm(v)) for v in values]
+        colours = [NO_DATA if np.isnan(v) else to_hex(cmap_obj(norm(v))) for v in values]
         g.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.15 if kind == "LSOAs" else 0.6)
         if outlines is not None and len(outlines):
             o = outlines.to_crs(27700) if outlines.crs is not None else outlines
@@ -132,7 +132,7 @@ def choropleth(
         ax.set_title(title, loc="left")
         fig.tight_layout()
 
-    order = values.sort_values()
+    order = values.dropna().sort_values()
     name_col = next((c for c in (label_col, "lsoa_name", "lad_name", "area_name", "lsoa_code", "lad_code")
                      if c and c in gdf), None)
     names = gdf[name_col] if name_col else pd.Series(range(len(gdf)), index=gdf.index)
