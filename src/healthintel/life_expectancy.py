@@ -148,8 +148,8 @@ def validate_inputs(deaths: pd.DataFrame, population: pd.DataFrame, *, vintage: 
     if not set(d["age"].unique()) <= set(BANDS.tolist()):
         d["age"] = band_ages(d["age"])
     p["age"] = band_ages(p["age"])
-    want = sorted(set(d["year"].unique()) if years is None else set(int(y) for y in years))
-    have = set(p["year"].unique())
+    want = sorted(int(y) for y in (set(d["year"].unique()) if years is None else years))
+    have = {int(y) for y in p["year"].unique()}
     lacking = [y for y in want if y not in have]
     if lacking:
         raise InvalidInputError(
