@@ -31,6 +31,8 @@ _EXPORTS = {
     # trends.py (outcomes tracker): trend with CIs and comparator, target trajectory
     "trend": "trends",
     "target_trajectory": "trends",
+    # obesity.py (child obesity chapter): the deprivation gap with CIs against a target trajectory
+    "gap_trajectory": "obesity",
 }
 
 __all__ = sorted(_EXPORTS)

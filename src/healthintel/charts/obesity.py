@@ -1,0 +1,63 @@
+"""Child obesity charts: the deprivation gap over time with its 95% CIs against a target's required trajectory.
+
+(Prevalence trends, gradients by quintile, the SII and maps use the shared charts: ``trend``,
+``deprivation_gradient``, ``sii_chart``, ``choropleth``.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .base import PALETTE, ci_whiskers, finish, fmt, plt, quiet, require, unit_label
+
+
+def gap_trajectory(gaps: pd.DataFrame, *, baseline: tuple, goal: tuple, period: str = "academic_year",
+                   value: str = "value", lower_ci: str = "lower_ci", upper_ci: str = "upper_ci",
+                   title: str = "", area_name: str = "", unit: str = "percentage points",
+                   value_label: str = "Gap", figsize=(7, 3.8)):
+    """The gap per period (points with 95% CI whiskers, on a year axis) and the straight line from the target's
+    baseline to its goal, the goal starred and the baseline value marked.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        One row per period (``period``, ``value``, limits), e.g. :func:`healthintel.obesity.deprivation_gap`.
+    baseline, goal : (period, value)
+        E.g. ``("2021/22", 13.2)`` and ``("2027/28", 10.0)``.
+
+    Returns
+    -------
+    Chart
+    """
+    require(gaps, "gap_trajectory", period=period, value=value)
+    d = gaps.dropna(subset=[value]).copy()
+    d["_x"] = [float(str(p)[:4]) for p in d[period]]
+    d = d.sort_values("_x")
+    bx, gx = float(str(baseline[0])[:4]), float(str(goal[0])[:4])
+    with quiet():
+        fig, ax = plt.subplots(figsize=figsize)
+        ax.plot([bx, gx], [baseline[1], goal[1]], color=PALETTE["england"], linestyle="--", linewidth=1.5,
+                label=f"Required trajectory: {baseline[1]:g} ({baseline[0]}) to {goal[1]:g} ({goal[0]})")
+        ax.scatter([gx], [goal[1]], marker="*", s=140, color=PALETTE["similar"], edgecolors=PALETTE["text"],
+                   zorder=4, label="Goal")
+        ax.plot(d["_x"], d[value], color=PALETTE["area"], marker="o", linewidth=1.5, zorder=3,
+                label=area_name or "Gap")
+        if lower_ci in d and upper_ci in d:
+            ci_whiskers(ax, d["_x"], d[value], d[lower_ci], d[upper_ci])
+        ax.axhline(0, color=PALETTE["text"], linewidth=0.6)
+        ticks = sorted(set(d["_x"]) | {bx, gx})
+        ax.set_xticks(ticks, [f"{int(t)}/{(int(t) + 1) % 100:02d}" for t in ticks], rotation=45, ha="right",
+                      fontsize=8)
+        ax.set_xlabel("Academic year")
+        ax.set_ylabel(unit_label(value_label, unit))
+        ax.set_title(title or "Deprivation gap and target", loc="left")
+        ax.legend(fontsize=8, loc="lower left")
+        top = np.nanmax(np.r_[d[upper_ci].to_numpy(dtype=float) if upper_ci in d else d[value], baseline[1]])
+        ax.set_ylim(0, top * 1.15)
+        fig.tight_layout()
+    latest = (f"latest {fmt(d[value].iloc[-1])} {unit} in {d[period].iloc[-1]}" if len(d) else "no values")
+    alt = (f"Chart of {title or 'the deprivation gap'}{', ' + area_name if area_name else ''}: the gap for "
+           f"{len(d)} academic years with 95% confidence intervals ({latest}), against the required straight-line "
+           f"trajectory from {baseline[1]:g} in {baseline[0]} to {goal[1]:g} in {goal[0]}.")
+    return finish(fig, alt, title)
