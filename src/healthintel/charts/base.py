@@ -175,7 +175,8 @@ class Chart:
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png()).decode("ascii")
-        return (f'<figure class="hi-chart"><img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
+        return (f'<figure class="hi-chart" data-title="{html.escape(self.title)}">'
+                f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
                 f'style="max-width:100%;height:auto"/>'
                 f'<figcaption class="hi-visually-hidden">{html.escape(self.alt)}</figcaption></figure>')
 
@@ -187,6 +188,8 @@ class Chart:
 def finish(fig, alt: str, title: str = "") -> Chart:
     """Close the figure (so Jupyter does not show it twice) and wrap it with its alt text."""
     plt.close(fig)
+    if DEMO_LABEL in title.lower() and DEMO_LABEL not in alt.lower():
+        alt = f"{alt} Values are {DEMO_LABEL} (generated, not real)."
     return Chart(fig, alt, title)
 
 

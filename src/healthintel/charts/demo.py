@@ -16,7 +16,7 @@ import pandas as pd
 
 __all__ = [
     "district_indicator", "indicator_profile", "quintile_indicator", "life_expectancy_by_decile",
-    "funnel_data", "population_by_age", "lsoa_measure", "district_measure",
+    "funnel_data", "trend_data", "population_by_age", "lsoa_measure", "district_measure",
 ]
 
 SEED = 20240
@@ -163,6 +163,29 @@ def funnel_data(seed: int = SEED, n: int = 120) -> pd.DataFrame:
                         "denominator": denom, "value": 100 * num / denom})
     out["source"] = DEMO
     return _mark(out, True)
+
+
+def trend_data(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Eight years of a percentage for an area (Wilson CIs, benchmark vs England) and England's values.
+
+    Returns ``(area, england)``: ``period`` ("2016/17" …), ``value``, ``lower_ci``, ``upper_ci``, ``benchmark``
+    for the area; ``period``, ``value`` for England (generated; "demo data").
+    """
+    rng = np.random.default_rng(seed)
+    periods = [f"{y}/{str(y + 1)[-2:]}" for y in range(2016, 2024)]
+    eng = np.linspace(20.0, 22.6, len(periods))
+    denom = rng.integers(15_000, 16_000, len(periods))
+    p = (eng + np.linspace(-1.5, 1.4, len(periods)) + rng.normal(0, 0.3, len(periods))) / 100
+    frame = pd.DataFrame({"period": periods, "numerator": rng.binomial(denom, p), "denominator": denom})
+    from ..compare import benchmark
+    from ..stats import proportion
+
+    out = proportion(frame, "numerator", "denominator", multiplier=100)
+    out["england"] = eng
+    area = benchmark(out, "england", polarity="low_is_good").drop(columns="england")
+    area["source"] = DEMO
+    england = pd.DataFrame({"period": periods, "value": eng})
+    return _mark(area, True), _mark(england, True)
 
 
 # ---------------------------------------------------------------------------------------------- real data

@@ -17,18 +17,20 @@ def population_by_quintile(frame: pd.DataFrame, area_name: str, comparator: str 
     """
     fig, ax = plt.subplots(figsize=(7, 3.6))
     x = np.arange(len(frame))
-    ax.bar(x - 0.2, frame["share"] * 100, 0.4, label=area_name, color=PALETTE["area"])
-    if "england_share" in frame:
+    both = "england_share" in frame
+    off = 0.2 if both else 0.0  # a single series is centred on its ticks
+    ax.bar(x - off, frame["share"] * 100, 0.4, label=area_name, color=PALETTE["area"])
+    if both:
         ax.bar(x + 0.2, frame["england_share"] * 100, 0.4, label=comparator, color=PALETTE["england"])
     labels = [f"{q}" + (" (most\ndeprived)" if q == 1 else " (least\ndeprived)" if q == len(frame) else "")
               for q in frame.iloc[:, 0]]
     ax.set_xticks(x, labels)
     ax.set_xlabel("National IMD quintile")
     ax.set_ylabel("Share of population (%)")
-    ax.set_title(f"Population by national deprivation quintile: {area_name} and {comparator}")
+    ax.set_title(f"Population by national deprivation quintile: {area_name}" + (f" and {comparator}" if both else ""))
     ax.legend()
     for xi, v in zip(x, frame["share"] * 100):
-        ax.annotate(f"{v:.1f}%", (xi - 0.2, v), ha="center", va="bottom", fontsize=8)
+        ax.annotate(f"{v:.1f}%", (xi - off, v), ha="center", va="bottom", fontsize=8)
     alt = (f"Bar chart of the share of {area_name}'s population in each national deprivation quintile: "
            + "; ".join(f"quintile {q}: {s * 100:.1f}%" for q, s in zip(frame.iloc[:, 0], frame["share"]))
            + (f". {comparator} has about 20% in each." if "england_share" in frame else "."))
