@@ -849,10 +849,18 @@ def chapter(area: str = "Kent and Medway", *, academic_years=None, school_year: 
     place = geography.resolve_area(area, vintage)
     if school_year not in SCHOOL_YEARS:
         raise InvalidInputError(f"school_year must be 'Reception' or 'Year 6'; got {school_year!r}.")
+    _quantile_column(quintile_basis, 5)  # validate before any work
     target = {**DEFAULT_TARGET, **(target or {})}
+    if target["measure"] not in MEASURES["population"]:
+        raise InvalidInputError(f"target measure {target['measure']!r} is not one of {list(MEASURES['population'])}.")
     if records is None:
         records = synthetic_ncmp.load(seed=seed)
-    years = list(academic_years) if academic_years else sorted(records["academic_year"].unique())
+    available = sorted(records["academic_year"].dropna().unique())
+    years = sorted(academic_years) if academic_years else available
+    unknown = [y for y in years if y not in available]
+    if unknown:
+        raise InvalidInputError(f"academic_years {unknown} are not in the NCMP records; they have {available} "
+                                "(2020/21, a partial COVID-19 collection, is not in the synthetic data).")
     in_area = records["school_lad_code"].isin(place.members) if "school_lad_code" in records else \
         pd.Series(True, index=records.index)
     sel = records[in_area & records["academic_year"].isin(years) & (records["school_year"] == school_year)]
@@ -1056,7 +1064,9 @@ def _chapter_methods():
             rows.append(frame.assign(Measure=MEASURES[self.prepared.thresholds][frame["measure"].iloc[0]][0]))
         g = pd.concat(rows, ignore_index=True)
         traj = trajectory(self.target, g["academic_year"])
-        g["required"] = np.where(g["measure"] == self.target["measure"], traj["required"].to_numpy(), np.nan)
+        started = _year(g["academic_year"]) >= float(str(self.target["baseline_period"])[:4])
+        g["required"] = np.where((g["measure"] == self.target["measure"]) & started, traj["required"].to_numpy(),
+                                 np.nan)
         g = g[["Measure", "academic_year", "numerator_most", "denominator_most", "most_deprived", "numerator_least",
                "denominator_least", "least_deprived", "value", "lower_ci", "upper_ci", "ratio", "ratio_lower_ci",
                "ratio_upper_ci", "required"]]

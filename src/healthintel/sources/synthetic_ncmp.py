@@ -398,7 +398,9 @@ def plausibility(prepared, *, school_year: str = "Year 6") -> pd.DataFrame:
     """Synthetic obesity by district (school's district) and year beside the real Fingertips figure."""
     from ..obesity import prevalence, published_prevalence
 
-    syn = prevalence(prepared, by=["academic_year", "lad_code"], measures=["obesity"])
+    pupils = prepared.pupils if hasattr(prepared, "pupils") else prepared
+    syn = prevalence(pupils[pupils["school_year"] == school_year], by=["academic_year", "lad_code"],
+                     measures=["obesity"])
     pub = published_prevalence(school_year).rename(columns={"area_code": "lad_code", "value": "published"})
     return syn.merge(pub, on=["lad_code", "academic_year"], how="left")[
         ["academic_year", "lad_code", "area_name", "denominator", "value", "lower_ci", "upper_ci", "published"]]
