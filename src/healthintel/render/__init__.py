@@ -6,6 +6,8 @@
 - :func:`render_chapter`: one chapter × parameters → ``reports/{chapter}/{slug}.ipynb`` and ``.html``.
 - :func:`load_series`, :func:`render_series`: chapters × areas from YAML across a process pool.
 - :func:`write_index`: ``reports/index.html`` (state merged across runs in ``reports/index.json``).
+- :mod:`~healthintel.render.cache`: skip unchanged chapters (content hash in ``reports/{chapter}/{slug}.hash``).
+- :mod:`~healthintel.render.guard`: disclosure checks on the executed notebook before any HTML is written.
 """
 
 from healthintel.render.execute import ChapterResult, render_chapter
