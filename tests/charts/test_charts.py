@@ -290,3 +290,48 @@ def test_every_chart_renders_to_html_with_alt_and_no_warnings(name, areas_frame,
     assert repr(chart).startswith("<Chart: ")
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
+
+
+def test_funnel_plot_rates_use_each_limits_population_axis():
+    rng = np.random.default_rng(5)
+    pop = rng.integers(20_000, 200_000, 40)
+    events = rng.poisson(pop * 3 * 500 / 100_000)
+    data = pd.DataFrame({"events": events, "pop": pop})
+    data["rate"] = 100_000 * data["events"] / data["pop"] / 3
+    pts = stats.funnel_points(data, "events", "rate", rate_type="crude", years_of_data=3, multiplier=100_000)
+    sig = stats.funnel_significance(pts, "events", statistic="rate", rate="rate", rate_type="crude",
+                                    multiplier=100_000)
+    limits = stats.funnel_limits(data, "events", statistic="rate", rate="rate", rate_type="crude",
+                                 multiplier=100_000, years_of_data=3)
+    chart = charts.funnel_plot(sig, limits, x="denominator_derived", y="rate_chart", unit="per 100,000",
+                               value_label="Rate", polarity="low_is_good")
+    ax = chart.figure.axes[0]
+    upper = [line for line in ax.lines if line.get_gid() == "upper_3s_limit"][0]
+    assert list(upper.get_xdata()) == pytest.approx(list(limits["upper_3s_population_1_year"]))
+    assert ax.get_ylabel() == "Rate (per 100,000)"
+    assert sum(len(c.get_offsets()) for c in ax.collections if c.get_gid()) == 40
+
+
+def test_choropleth_classes_and_missing_column(squares):
+    chart = charts.choropleth(squares, classes=2)
+    fills = hexes(chart.figure.axes[0].collections[0].get_facecolors())
+    assert fills[0] != fills[2] and fills[3] == "#e0e0e0"
+    with pytest.raises(InvalidInputError, match="'rate'"):
+        charts.choropleth(squares, "rate")
+
+
+def test_overview_rejects_two_periods(profile_frame):
+    doubled = pd.concat([profile_frame, profile_frame.assign(period="2024")])
+    with pytest.raises(InvalidInputError, match="one period"):
+        charts.overview(doubled)
+
+
+def test_deprivation_gradient_deciles_and_no_ci(decile_frame):
+    chart = charts.deprivation_gradient(decile_frame.drop(columns=["lower_ci", "upper_ci"]), unit="years",
+                                        value_label="Life expectancy")
+    ax = chart.figure.axes[0]
+    assert len(bars(ax)) == 10 and not whisker_segments(ax)
+    assert ax.get_xlabel() == "Deprivation decile (1 = most deprived)"
+    assert [t for t in ax.texts if t.get_gid() == "gap"][0].get_text() == \
+        "Gap (most − least deprived): -9.0 years"
+    assert "Whiskers" not in chart.alt

@@ -28,7 +28,9 @@ def population_by_quintile(frame: pd.DataFrame, area_name: str, comparator: str 
     ax.set_xlabel("National IMD quintile")
     ax.set_ylabel("Share of population (%)")
     ax.set_title(f"Population by national deprivation quintile: {area_name}" + (f" and {comparator}" if both else ""))
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, never over a value label
+    top = max(frame["share"].max(), frame["england_share"].max() if both else 0) * 100
+    ax.set_ylim(0, top * 1.12)
     for xi, v in zip(x, frame["share"] * 100):
         ax.annotate(f"{v:.1f}%", (xi - off, v), ha="center", va="bottom", fontsize=8)
     alt = (f"Bar chart of the share of {area_name}'s population in each national deprivation quintile: "

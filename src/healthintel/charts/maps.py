@@ -126,7 +126,8 @@ def choropleth(
         if centre is not None:
             bar.ax.axhline(centre, color="black", linewidth=1)
             bar.ax.text(-0.15, centre, f"{centre_name} {fmt(centre, dps, unit)}", transform=bar.ax.get_yaxis_transform(),
-                        ha="right", va="center", fontsize=7, gid="centre-label")
+                        ha="right", va="center", fontsize=7, gid="centre-label",
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
         if values.isna().any():
             ax.legend(handles=[Patch(color=NO_DATA, label="No data")], loc="lower left", fontsize=8)
         ax.set_title(title, loc="left")
