@@ -334,15 +334,17 @@ def _schema():
     )
 
 
-#: The pandera schema of a pupil-level NCMP extract (structure and types; bad *values* are exclusions).
-NCMP_SCHEMA = None  # built lazily (pandera import is not free); see _get_schema()
-
-
+@lru_cache(maxsize=1)
 def _get_schema():
-    global NCMP_SCHEMA
-    if NCMP_SCHEMA is None:
-        NCMP_SCHEMA = _schema()
-    return NCMP_SCHEMA
+    return _schema()
+
+
+def __getattr__(name: str):
+    # NCMP_SCHEMA: the pandera schema of a pupil-level NCMP extract (structure and types; bad *values* are
+    # exclusions, counted by prepare()). Built on first use: importing pandera is not free.
+    if name == "NCMP_SCHEMA":
+        return _get_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def validate(records: pd.DataFrame) -> pd.DataFrame:
@@ -990,6 +992,8 @@ def _chapter_methods():
             if self.synthetic:
                 lines.append("  The target's baseline is the strategy's published figure; the synthetic gap is not "
                              "calibrated to it, so this status only shows how the check works.")
+        else:
+            lines.append(f"- **Target**: set for {t['school_year']}, so not assessed for {self.school_year}.")
         lines.append(f"- {h['excluded']:,} of {h['records']:,} records were excluded (reasons under *Data quality*).")
         return "\n".join(lines)
 
@@ -1118,7 +1122,10 @@ def _chapter_methods():
         from . import tables
 
         if not len(self.progress):
-            return None
+            from .tables import HTML
+
+            return HTML(f"<p><em>The target ({self.target['school_year']}) does not apply to {self.school_year}: "
+                        "no progress assessment.</em></p>")
         p = self.progress[["baseline_period", "baseline_value", "goal_period", "goal_value", "latest_period",
                            "latest_value", "required_value", "progress"]]
         p = p.rename(columns={"baseline_period": "Baseline year", "baseline_value": "Baseline (pp)",
