@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
@@ -130,7 +132,8 @@ def population_pyramid(
         ax.set_title(title, loc="left")
         fig.tight_layout()
 
-    older = [b for b in bands if b.endswith("+") or (b[:2].isdigit() and int(b.split("-")[0].rstrip("+")) >= 65)]
+    lower = {b: re.match(r"\d+", str(b)) for b in bands}
+    older = [b for b, m in lower.items() if m and int(m.group()) >= 65]
     share65 = main.loc[older].to_numpy().sum()
     parts = [f"Population pyramid of {area_name} (total {total:,.0f}) by {len(bands)} age bands, males left and "
              f"females right, as % of the total. Largest band: {main.sum(axis=1).idxmax()} "

@@ -50,7 +50,7 @@ def spine_chart(
     comparator: str = "England",
     title: str = "",
     dps: int = 1,
-    wrap: int = 34,
+    wrap: int = 30,
     figsize=None,
 ) -> "Chart":  # noqa: F821
     """Area profile: one spine per indicator placing the local value among all areas, centred on the comparator.
@@ -122,8 +122,8 @@ def spine_chart(
     n = len(rows)
     title = with_demo(title or f"Area profile: {local_area} compared with {comparator}", is_demo(data))
     with quiet():
-        fig = plt.figure(figsize=figsize or (11, 0.55 * n + 1.6))
-        grid = fig.add_gridspec(1, 2, width_ratios=[1.45, 1], wspace=0.02)
+        fig = plt.figure(figsize=figsize or (9.5, 0.55 * n + 1.6))
+        grid = fig.add_gridspec(1, 2, width_ratios=[1.7, 1], wspace=0.03)
         table, ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
         y = np.arange(n)[::-1]
         for yi, r in zip(y, rows):
@@ -145,11 +145,11 @@ def spine_chart(
         table.set_ylim(ax.get_ylim())
         table.set_xlim(0, 1)
         table.set_axis_off()
-        cols = [(0.0, "Indicator", "left"), (0.50, "Period", "center"), (0.61, "Local\ncount", "right"),
-                (0.73, "Local\nvalue", "right"), (0.85, f"{comparator}\nvalue", "right"),
-                (0.93, "Worst/\nlowest", "right"), (1.01, "Best/\nhighest", "right")]
+        cols = [(0.0, "Indicator", "left"), (0.475, "Period", "center"), (0.615, "Local\ncount", "right"),
+                (0.71, "Local\nvalue", "right"), (0.81, f"{comparator}\nvalue", "right"),
+                (0.905, "Worst/\nlowest", "right"), (1.0, "Best/\nhighest", "right")]
         for xc, head, ha in cols:
-            table.text(xc, n - 0.35, head, ha=ha, va="bottom", fontsize=8, fontweight="bold")
+            table.text(xc, n - 0.35, head, ha=ha, va="bottom", fontsize=7.5, fontweight="bold")
         for yi, r in zip(y, rows):
             name = textwrap.fill(str(r["indicator"]) + (f" ({r['unit']})" if r["unit"] else ""), wrap)
             cells = [name, r["period"], "" if pd.isna(r["count"]) else f"{r['count']:,.0f}", fmt(r["local"], dps),
@@ -230,7 +230,7 @@ def overview(
     title = with_demo(title or "Overview of indicators by area", is_demo(data))
     tally = {}
     with quiet():
-        fig, ax = plt.subplots(figsize=figsize or (max(6.0, 2.9 + 0.62 * nc), 1.7 + 0.46 * nr))
+        fig, ax = plt.subplots(figsize=figsize or (max(6.0, 2.7 + 0.5 * nc), 1.7 + 0.46 * nr))
         for i, ind in enumerate(inds):
             for j, a in enumerate(cols):
                 row = d.loc[(ind, a)] if (ind, a) in d.index else None
