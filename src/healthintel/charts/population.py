@@ -101,7 +101,7 @@ def population_pyramid(
     bands = list(main.index)
     y = np.arange(len(bands))
     total = float(pd.to_numeric(data.loc[data[area] == area_name, value]).sum())
-    vs = f" and {' and '.join(comparators)}" if comparators else ""
+    vs = f" compared with {' and '.join(comparators)}" if comparators else ""
     title = with_demo(title or f"Population by age and sex: {area_name}{vs}", is_demo(data))
     with quiet():
         fig, ax = plt.subplots(figsize=figsize)
