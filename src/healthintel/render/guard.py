@@ -14,8 +14,10 @@ What it guarantees, for every HTML table a reviewer would see (``text/html`` out
    NHS number, patient/person/pupil/child id, date of birth, ...), and no table has more than ``max_rows``
    body rows (default 200: larger tables read as listings of records, not aggregates).
 
-What it does not look at: images (charts are drawn from tables that went through the same functions), and
-plain-text outputs (``print(df)``; stdout is kept in the report, so chapters must not print frames). A refusal
+What it does not look at: images (charts are drawn from tables that went through the same functions),
+plain-text outputs (``print(df)``; stdout is kept in the report, so chapters must not print frames), Markdown
+tables (in markdown cells or ``Markdown`` outputs), and columns of a ``tables.table`` that were not declared as
+``counts`` (declaring them is the chapter author's job; the guard then holds them to the threshold). A refusal
 fails the chapter ("disclosure: ..."), keeps the executed notebook for the analyst and writes no HTML.
 """
 
