@@ -1030,6 +1030,19 @@ def _chapter_methods():
                                                            "England % (real)"]},
                             counts=["Obese", "Measured"], derived=["Obesity %", "Lower 95% CI", "Upper 95% CI"])
 
+    def sex_table(self):
+        from . import tables
+
+        d = self.by_sex[["academic_year", "sex", "numerator", "denominator", "value", "lower_ci", "upper_ci"]].copy()
+        d["sex"] = d["sex"].str.capitalize()
+        d = d.rename(columns={"academic_year": "Academic year", "sex": "Sex", "numerator": "Obese",
+                              "denominator": "Measured", "value": "Obesity %", "lower_ci": "Lower 95% CI",
+                              "upper_ci": "Upper 95% CI"})
+        return tables.table(d, caption=_tag(f"{self.school_year} obesity (incl. severe) by sex, {self.area.name}",
+                                            self.synthetic),
+                            formats={c: "{:.1f}" for c in ["Obesity %", "Lower 95% CI", "Upper 95% CI"]},
+                            counts=["Obese", "Measured"], derived=["Obesity %", "Lower 95% CI", "Upper 95% CI"])
+
     def quintile_frame(self, measure: str | None = None, year: str | None = None) -> pd.DataFrame:
         measure = measure or self.target["measure"]
         q = self.by_quintile

@@ -77,3 +77,17 @@ def test_chapter_parameters_are_validated():
         obesity.chapter("Medway", academic_years=["2020/21"])
     with pytest.raises(InvalidInputError, match="Reception"):
         obesity.chapter("Medway", school_year="Year 5")
+
+
+def test_local_quantiles_follow_the_area_ranking(km_lsoas):
+    from healthintel import deprivation
+
+    rec = make_records(400, km_lsoas, seed=4)
+    prep = obesity.add_local_quantiles(obesity.prepare(rec), "Medway")
+    medway = deprivation.local_quantiles(deprivation.load_deprivation("imd2019", area="Medway"), n=5)
+    want = prep.pupils["lsoa_code"].map(medway.set_index("lsoa_code")["local_quintile"])
+    got = prep.pupils["local_quintile"]
+    assert got.notna().sum() == want.notna().sum() > 0  # Kent pupils have no Medway-local quintile
+    assert (got.dropna().astype(int) == want.dropna().astype(int)).all()
+    c = obesity.counts(prep, by=["local_quintile"], measures=["obesity"])
+    assert c["denominator"].sum() == want.notna().sum()
