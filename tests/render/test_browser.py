@@ -26,15 +26,27 @@ pytestmark = pytest.mark.slow
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
 DESKTOP = {"width": 1366, "height": 900}
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
 
 
 def chromium_path() -> str:
-    candidates = [os.environ.get("HEALTHINTEL_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"]
+    candidates = [os.environ.get("HEALTHINTEL_CHROMIUM"), shutil.which("chromium"), DEBIAN_CHROMIUM]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     pytest.fail("Chromium is not installed: the browser tests need Debian's chromium (run `make browser`, "
                 "or set HEALTHINTEL_CHROMIUM)", pytrace=False)
+
+
+def test_missing_chromium_fails_not_skips(monkeypatch, tmp_path):
+    import sys
+
+    module = sys.modules[__name__]
+    monkeypatch.setenv("HEALTHINTEL_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    monkeypatch.setattr(module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(module, "DEBIAN_CHROMIUM", str(tmp_path / "also-missing"))
+    with pytest.raises(pytest.fail.Exception, match="Chromium is not installed"):
+        chromium_path()
 
 
 @pytest.fixture(scope="module")
