@@ -59,10 +59,16 @@ class HTML:
         return self.text
 
 
-def provenance_footer(dataset_ids: list[str], *, notes: str = "") -> HTML:
+def provenance_footer(dataset_ids: list[str], *, notes: str = "", extra: pd.DataFrame | None = None) -> HTML:
     """The "Data sources and provenance" footer: every source with vintage, licence, URL and checksum, the
-    healthintel version and the time the chapter was run."""
+    healthintel version and the time the chapter was run.
+
+    ``extra`` adds rows in the same columns for sources outside the catalog, e.g. the Fingertips API requests
+    of :func:`healthintel.sources.fingertips.provenance_table` (request URL, API generation, fetched-at time and
+    cache status)."""
     prov = provenance(dataset_ids)
+    if extra is not None and len(extra):
+        prov = pd.concat([prov, extra], ignore_index=True) if len(prov) else extra.reset_index(drop=True)
     rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in prov.itertuples(index=False)
     )

@@ -85,7 +85,7 @@ def _summary(results, index_path: Path) -> None:
     counts = {"ok": sum(r.status == "ok" for r in results), "skipped (unchanged)": sum(r.skipped for r in results),
               "failed": sum(not r.ok for r in results)}
     console.print(", ".join(f"{n} {label}" for label, n in counts.items() if n or label == "ok"))
-    console.print(f"index: {index_path}")
+    console.print(f"index: {index_path}", soft_wrap=True, highlight=False)  # a path must stay copyable: no wrap
 
 
 def render(

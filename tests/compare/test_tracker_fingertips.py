@@ -1,0 +1,241 @@
+"""The outcomes tracker with ``source="fingertips"``: published series through the Fingertips client (replayed by a
+local 127.0.0.1 server, never the live API), the warm-cache offline run, the visible fallback to the mirror when
+neither the network nor the cache can answer, provenance, and the chapter rendered offline.
+
+The responses are legacy ``all_data/csv`` bodies written at test time from the data mirror extracts (Medway and
+England rows), so the API and mirror paths must agree on every latest value.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+
+from healthintel import tables
+from healthintel.compare.tracker import AREA_CODES, REAL_LABEL, outcomes_tracker
+from healthintel.errors import InvalidInputError
+from healthintel.sources.published import FINGERTIPS_EXTRACTS, fingertips_extract
+from tests.fingertips import recordings as rec
+from tests.fingertips.conftest import _no_env_leaks, make_client, replay, route_of, sleeps  # noqa: F401 (fixtures)
+
+MEDWAY, ENGLAND = AREA_CODES["Medway"], AREA_CODES["England"]
+AGES = {90366: "All ages", 92901: "All ages", 90323: "10-11 yrs", 20602: "10-11 yrs"}
+#: Test-only confidence limits added to the response (the mirror extracts have none; these are not published
+#: values): they check that CIs in an API answer reach the tracker.
+TEST_CIS = {("Male", "2023-25"): (78.2, 79.0), ("Female", "2023-25"): (82.3, 83.1)}
+
+
+def _dates(period: str) -> tuple[str, str, str, str]:
+    """(legacy label, date_from, date_to, FingertipsNext period type) of a mirror period label."""
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", period):  # pooled calendar years "2023-25"
+        y0 = int(m[1])
+        return f"{m[1]} - {m[2]}", f"{y0}-01-01", f"{y0 // 100 * 100 + int(m[2])}-12-31", "Calendar"
+    if m := re.fullmatch(r"(\d{4})/(\d{2})", period):  # academic year (NCMP)
+        y0 = int(m[1])
+        return period, f"{y0}-09-01", f"{y0 + 1}-08-31", "Academic"
+    return period, f"{period}-01-01", f"{period}-12-31", "Calendar"
+
+
+def mirror_records(fid: int, *, cis: dict | None = None) -> list[dict]:
+    """Recording records (see ``tests/fingertips/recordings.py``) of the mirror extract's Medway and England rows."""
+    ext = fingertips_extract(fid)
+    ext = ext[ext["area_code"].isin([MEDWAY, ENGLAND])]
+    out = []
+    for r in ext.itertuples(index=False):
+        label, start, end, ptype = _dates(r.period)
+        lci, uci = (cis or {}).get((r.sex, r.period), (None, None)) if r.area_code == MEDWAY else (None, None)
+        out.append({
+            "indicator_id": fid, "indicator_name": r.indicator, "area_code": r.area_code,
+            "area_name": r.area_name, "area_type": "England" if r.area_code == ENGLAND else "UA",
+            "parent_code": None if r.area_code == ENGLAND else ENGLAND,
+            "parent_name": None if r.area_code == ENGLAND else "England",
+            "sex": r.sex, "age": AGES[fid], "period": label, "period_type": ptype, "date_from": start,
+            "date_to": end, "value": None if pd.isna(r.value) else float(r.value), "lci": lci, "uci": uci,
+            "count": None, "trend": None, "vs_england": r.published_benchmark,
+        })
+    return out
+
+
+def serve(replay, client, shared_dir, fids=tuple(FINGERTIPS_EXTRACTS)) -> dict[int, str]:
+    """Record a legacy CSV answer for each indicator in ``fids``; returns their request URLs."""
+    urls = {}
+    for fid in fids:
+        req = client.data_request(fid, 502)
+        urls[fid] = req.url
+        records = mirror_records(fid, cis=TEST_CIS if fid == 90366 else None)
+        replay.routes[route_of(req.url)] = (200, "text/csv", rec.legacy_csv(shared_dir, records))
+    return urls
+
+
+def real_rows(tracker) -> pd.DataFrame:
+    return tracker.rows[tracker.rows["source"] == REAL_LABEL].set_index("id")
+
+
+@pytest.fixture
+def mirror():
+    return outcomes_tracker("Medway")
+
+
+def test_fingertips_source_gives_the_mirror_latest_values_plus_published_cis(replay, make_client, shared_dir,
+                                                                             mirror):
+    client = make_client()
+    urls = serve(replay, client, shared_dir)
+    api = outcomes_tracker("Medway", source="fingertips", client=client)
+    assert api.notes == [] and api.sources == []  # nothing from the mirror
+    want, got = real_rows(mirror), real_rows(api)
+    assert list(got.index) == list(want.index) == ["G.2-LE-M", "G.2-LE-F", "G.2-SII-M", "G.2-SII-F", "ctx-Y6-OB",
+                                                   "ctx-Y6-EW"]
+    assert (got["origin"] == "fingertips").all() and (want["origin"] == "mirror").all()
+    for col in ("period", "value", "england", "benchmark", "progress"):
+        pd.testing.assert_series_equal(got[col], want[col], check_dtype=False)
+    assert api.headline("G.2-LE-M") == pytest.approx(78.6)  # Medway males 2023-25, as in the extract
+    # the CIs of the response are used (the mirror has none)
+    assert got.loc["G.2-LE-M", ["lower_ci", "upper_ci"]].tolist() == [78.2, 79.0]
+    assert got.loc["G.2-LE-F", ["lower_ci", "upper_ci"]].tolist() == [82.3, 83.1]
+    assert want[["lower_ci", "upper_ci"]].isna().all().all()
+    assert got.loc[["G.2-SII-M", "ctx-Y6-OB"], "lower_ci"].isna().all()  # not in those responses
+    le = api.series["G.2-LE-M"]
+    assert le["england"].notna().all() and le["lower_ci"].notna().sum() == 1
+    # one request per indicator, all downloaded
+    assert {r["request"] for r in api.fingertips_requests} == set(urls.values())
+    assert {r["cache"] for r in api.fingertips_requests} == {"miss"}
+    assert all(replay.hits[route_of(u)] == 1 for u in urls.values())
+
+
+def test_provenance_rows_name_request_fetched_at_generation_and_cache(replay, make_client, shared_dir):
+    client = make_client()
+    urls = serve(replay, client, shared_dir)
+    first = outcomes_tracker("Medway", source="fingertips", client=client)
+    again = outcomes_tracker("Medway", source="fingertips", client=client)  # fresh cache: no second download
+    assert all(replay.hits[route_of(u)] == 1 for u in urls.values())
+    for tracker, cache_note in ((first, "downloaded"), (again, "from cache")):
+        prov = tracker.fingertips_provenance()
+        assert len(prov) == 4
+        assert set(prov["Official URL"]) == set(urls.values())
+        records = {r["request"]: r for r in tracker.fingertips_requests}
+        for row in prov.itertuples(index=False):
+            fetched_at = records[row[4]]["fetched_at"]
+            assert fetched_at and fetched_at in row.Fetched and cache_note in row.Fetched
+            assert "Fingertips API (legacy)" in row.Vintage and fetched_at[:10] in row.Vintage
+            assert row.Source.startswith("OHID Fingertips: ")
+        assert {r["api_generation"] for r in tracker.fingertips_requests} == {"legacy"}
+    footer = tables.provenance_footer(first.sources, extra=first.fingertips_provenance())._repr_html_()
+    assert all(html.escape(u) in footer for u in urls.values())
+    assert "Fingertips API (legacy)" in footer and "downloaded" in footer
+    # the catalog rows and the Fingertips rows share one table
+    mixed = tables.provenance_footer(["fingertips_le_birth_90366"], extra=first.fingertips_provenance())._repr_html_()
+    assert mixed.count("<tr>") == 1 + 1 + 4 and "1cfa0a6d5d65" in mixed
+
+
+def test_warm_cache_offline_run_needs_no_server(replay, make_client, shared_dir, tmp_path, monkeypatch, mirror):
+    serve(replay, make_client(), shared_dir)
+    outcomes_tracker("Medway", source="fingertips", client=make_client())  # warms tmp_path / "cache"
+    hits = dict(replay.hits)
+    replay.routes.clear()  # the server could not answer any more
+    # the default client, configured from the environment as in a chapter run
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_URL", replay.url)
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_OFFLINE", "1")
+    offline = outcomes_tracker("Medway", source="fingertips")
+    assert replay.hits == hits  # never asked
+    assert offline.notes == [] and (real_rows(offline)["origin"] == "fingertips").all()
+    pd.testing.assert_series_equal(real_rows(offline)["value"], real_rows(mirror)["value"])
+    assert {(r["cache"], r["offline"]) for r in offline.fingertips_requests} == {("hit", True)}
+    assert offline.fingertips_provenance()["Fetched"].str.contains("from cache, offline").all()
+    assert "could not be answered" not in offline.source_note and "Fingertips API" in offline.source_note
+
+
+def test_cold_offline_falls_back_to_the_mirror_and_says_so(tmp_path, monkeypatch, mirror):
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_OFFLINE", "1")
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_CACHE", str(tmp_path / "empty"))
+    cold = outcomes_tracker("Medway", source="fingertips")
+    real = real_rows(cold)
+    assert (real["origin"] == "mirror").all()
+    pd.testing.assert_frame_equal(real.drop(columns="origin"), real_rows(mirror).drop(columns="origin"))
+    assert cold.sources == list(FINGERTIPS_EXTRACTS.values()) and cold.fingertips_requests == []
+    assert len(cold.notes) == 4
+    note = cold.source_note
+    assert "4 request(s) could not be answered" in note and "HEALTHINTEL_FINGERTIPS_CACHE" in note
+    for fid in FINGERTIPS_EXTRACTS:
+        url = (f"https://fingertips.phe.org.uk/api/all_data/csv/by_indicator_id?child_area_type_id=502&"
+               f"indicator_ids={fid}&parent_area_type_id=15")
+        assert url in note
+    assert "offline, and not in the cache" in note and str(tmp_path / "empty") in note
+    assert cold.fingertips_provenance().empty
+
+
+def test_an_unanswered_request_falls_back_alone(replay, make_client, shared_dir):
+    """Only 90366 recorded: the other three requests get HTTP 404 and fall back to the mirror, each named."""
+    client = make_client(retries=0)
+    urls = serve(replay, client, shared_dir, fids=(90366,))
+    t = outcomes_tracker("Medway", source="fingertips", client=client)
+    origin = real_rows(t)["origin"]
+    assert origin[["G.2-LE-M", "G.2-LE-F"]].eq("fingertips").all()
+    assert origin.drop(["G.2-LE-M", "G.2-LE-F"]).eq("mirror").all()
+    assert len(t.notes) == 3 and all("HTTP 404" in n for n in t.notes)
+    assert all(client.data_request(f, 502).url in t.source_note for f in (92901, 90323, 20602))
+    assert t.sources == ["fingertips_sii_le_92901", "fingertips_y6_obesity_90323",
+                         "fingertips_y6_excess_weight_20602"]
+    assert [r["request"] for r in t.fingertips_requests] == [urls[90366]]
+
+
+def test_kent_cold_offline_is_demo_with_the_note(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_OFFLINE", "1")
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_CACHE", str(tmp_path / "empty"))
+    t = outcomes_tracker("Kent", source="fingertips")
+    assert (t.rows["origin"] == "demo").all() and len(t.notes) == 4
+    assert "no row for Kent" in t.source_note
+
+
+def test_mirror_source_is_unchanged_and_bad_source_refused(mirror):
+    assert mirror.source == "mirror" and mirror.notes == [] and mirror.source_note == ""
+    assert mirror.fingertips_provenance().empty
+    with pytest.raises(InvalidInputError, match="source must be one of"):
+        outcomes_tracker("Medway", source="api")
+
+
+@pytest.mark.slow
+def test_chapter_renders_offline_with_fingertips_source_and_fallback_note(tmp_path, monkeypatch):
+    from healthintel.render import render_chapter
+    from healthintel.report import recorded_values
+
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_OFFLINE", "1")
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_CACHE", str(tmp_path / "empty-cache"))
+    res = render_chapter("outcomes_tracker", parameters={"area": "Medway", "source": "fingertips"},
+                         reports_dir=tmp_path / "reports")
+    assert res.status == "ok", res.error
+    values = recorded_values(res.notebook_path)
+    assert values["source"] == "fingertips" and values["n_from_fingertips_api"] == 0
+    assert values["fingertips_unanswered"] == 4 and values["n_real"] == 6
+    assert values["le_male_latest"] == pytest.approx(78.6)
+    page = res.html_path.read_text(encoding="utf-8")
+    assert "could not be answered" in page and "healthintel-callout-warning" in page
+    assert html.escape("https://fingertips.phe.org.uk/api/all_data/csv/by_indicator_id?child_area_type_id=502&"
+                       "indicator_ids=90366&parent_area_type_id=15") in page
+    assert "Traceback" not in page and "1cfa0a6d5d65" in page  # mirror extract in the provenance footer
+
+
+@pytest.mark.slow
+def test_chapter_renders_from_a_warm_cache_with_fingertips_provenance(replay, make_client, shared_dir, tmp_path,
+                                                                      monkeypatch):
+    from healthintel.render import render_chapter
+    from healthintel.report import recorded_values
+
+    urls = serve(replay, make_client(), shared_dir)
+    outcomes_tracker("Medway", source="fingertips", client=make_client())  # warms tmp_path / "cache"
+    replay.routes.clear()
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_URL", replay.url)
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_OFFLINE", "1")
+    res = render_chapter("outcomes_tracker", parameters={"area": "Medway", "source": "fingertips"},
+                         reports_dir=tmp_path / "reports")
+    assert res.status == "ok", res.error
+    values = recorded_values(res.notebook_path)
+    assert values["n_from_fingertips_api"] == 6 and values["fingertips_unanswered"] == 0
+    page = res.html_path.read_text(encoding="utf-8")
+    assert all(html.escape(u) in page for u in urls.values())
+    assert "Fingertips API (legacy)" in page and "from cache, offline" in page
+    assert "could not be answered" not in page and "78.2" in page  # the response's CI in the table
