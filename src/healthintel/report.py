@@ -67,7 +67,9 @@ def recorded_values(notebook_path: str | Path) -> dict[str, Any]:
 
 def mark_synthetic(note: str = "This chapter uses synthetic data: figures are illustrative, not real.") -> None:
     """Show a visible synthetic-data note and flag the output so the report carries the banner."""
-    text = html.escape(note)
+    # one "Synthetic data:" prefix even when the note already starts with it
+    body = note[len("Synthetic data:"):].lstrip() if note.lower().startswith("synthetic data:") else note
+    text = html.escape(body)
     box = (
         '<p class="healthintel-synthetic" role="note" style="border:2px solid #b00020;background:#fff0f0;'
         f'color:#5c0010;padding:0.5em 0.75em;font-weight:600">Synthetic data: {text}</p>'

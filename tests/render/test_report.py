@@ -56,3 +56,9 @@ def test_callout_kinds(shown):
     assert "healthintel-callout-placeholder" in data["text/html"] and "Author&#x27;s text goes here" in data["text/html"]
     with pytest.raises(ValueError, match="note, method, warning, placeholder"):
         report.callout("x", kind="shout")
+
+
+def test_mark_synthetic_does_not_repeat_its_prefix(shown):
+    report.mark_synthetic("Synthetic data: deaths are simulated.")
+    (data, _), = shown
+    assert data["text/html"].count("Synthetic data:") == 1 and "deaths are simulated." in data["text/html"]
