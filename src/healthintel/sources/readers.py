@@ -46,21 +46,26 @@ DOMAIN_LABELS = {
 }
 
 
-def _cached(name: str, dataset_ids: list[str], build) -> pd.DataFrame:
-    key = "-".join(dataset(i).sha256[:8] for i in dataset_ids)
-    target = config.processed_dir() / f"{name}-{key}.parquet"
+def cached_parquet(target: Path, build) -> pd.DataFrame:
+    """``target`` read back when it exists, else ``build()`` written there atomically (temp file + rename, so
+    parallel chapter renders never read a half-written cache) and returned as read back from disk."""
     if target.exists():
         return pd.read_parquet(target)
     frame = build()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".parquet", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".parquet", dir=target.parent)
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    return frame
+    return pd.read_parquet(target)
+
+
+def _cached(name: str, dataset_ids: list[str], build) -> pd.DataFrame:
+    key = "-".join(dataset(i).sha256[:8] for i in dataset_ids)
+    return cached_parquet(config.processed_dir() / f"{name}-{key}.parquet", build)
 
 
 def _csv(dataset_id: str, **kw) -> pd.DataFrame:

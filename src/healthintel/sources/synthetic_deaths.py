@@ -41,11 +41,8 @@ Outputs are cached as parquet in ``data/processed`` keyed by :data:`VERSION`, th
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -55,7 +52,7 @@ from ..errors import InvalidInputError
 from ..stats import assign_quantiles, life_expectancy, slope_index_of_inequality
 from .catalog import dataset, raw_path
 from .published import fingertips_extract
-from .readers import imd2019_index, population_lsoa11_2019
+from .readers import cached_parquet, imd2019_index, population_lsoa11_2019
 
 __all__ = [
     "VERSION", "DEFAULT_SEED", "YEARS", "PERIODS", "BAND_STARTS", "ONS_TARGETS", "SOURCES", "KENT_MEDWAY_LADS",
@@ -291,19 +288,7 @@ def _key(seed: int) -> str:
 
 
 def _cache(name: str, build) -> pd.DataFrame:
-    target = config.processed_dir() / f"{name}.parquet"
-    if target.exists():
-        return pd.read_parquet(target)
-    frame = build()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".parquet", dir=target.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return pd.read_parquet(target)
+    return cached_parquet(config.processed_dir() / f"{name}.parquet", build)
 
 
 def _mark(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
