@@ -3,19 +3,23 @@ local 127.0.0.1 server, never the live API), the warm-cache offline run, the vis
 neither the network nor the cache can answer, provenance, and the chapter rendered offline.
 
 The responses are legacy ``all_data/csv`` bodies written at test time from the data mirror extracts (Medway and
-England rows), so the API and mirror paths must agree on every latest value.
+England rows), so the API and mirror paths must agree on every latest value. They also carry rows for four
+CIPFA nearest neighbours of Medway served by the nearest-neighbour route: **test-only values** (Medway's value
+plus a fixed offset; not published figures) that check the neighbour comparison.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+import statistics
 
 import pandas as pd
 import pytest
 
 from healthintel import tables
-from healthintel.compare.tracker import AREA_CODES, REAL_LABEL, outcomes_tracker
+from healthintel.compare.tracker import AREA_CODES, NEIGHBOUR_COLUMNS, REAL_LABEL, outcomes_tracker
 from healthintel.errors import InvalidInputError
 from healthintel.sources.published import FINGERTIPS_EXTRACTS, fingertips_extract
 from tests.fingertips import recordings as rec
@@ -26,6 +30,12 @@ AGES = {90366: "All ages", 92901: "All ages", 90323: "10-11 yrs", 20602: "10-11 
 #: Test-only confidence limits added to the response (the mirror extracts have none; these are not published
 #: values): they check that CIs in an API answer reach the tracker.
 TEST_CIS = {("Male", "2023-25"): (78.2, 79.0), ("Female", "2023-25"): (82.3, 83.1)}
+#: Test-only nearest neighbours of Medway: (code, name, offset added to Medway's value). Peterborough has values
+#: in every period but the latest one of each series (so it must not count for the latest period).
+TEST_NEIGHBOURS = [("E06000034", "Thurrock", 1.3), ("E06000033", "Southend-on-Sea", -0.8),
+                   ("E06000030", "Swindon", 0.4), ("E06000031", "Peterborough", 2.0)]
+NO_LATEST = "E06000031"
+NN_ROUTE = f"areas/by_parent_area_code?area_type_id=502&parent_area_code=nn-1-{MEDWAY}"
 
 
 def _dates(period: str) -> tuple[str, str, str, str]:
@@ -39,10 +49,15 @@ def _dates(period: str) -> tuple[str, str, str, str]:
     return period, f"{period}-01-01", f"{period}-12-31", "Calendar"
 
 
-def mirror_records(fid: int, *, cis: dict | None = None) -> list[dict]:
-    """Recording records (see ``tests/fingertips/recordings.py``) of the mirror extract's Medway and England rows."""
+def mirror_records(fid: int, *, cis: dict | None = None, neighbours=()) -> list[dict]:
+    """Recording records (see ``tests/fingertips/recordings.py``) of the mirror extract's Medway and England rows,
+    plus test-only rows for ``neighbours`` ((code, name, offset) from Medway's value)."""
     ext = fingertips_extract(fid)
     ext = ext[ext["area_code"].isin([MEDWAY, ENGLAND])]
+    latest = {}  # sex -> Medway's latest period with a value (by start date)
+    for r in ext[(ext["area_code"] == MEDWAY) & ext["value"].notna()].itertuples(index=False):
+        if r.sex not in latest or _dates(r.period)[1] > _dates(latest[r.sex])[1]:
+            latest[r.sex] = r.period
     out = []
     for r in ext.itertuples(index=False):
         label, start, end, ptype = _dates(r.period)
@@ -56,16 +71,29 @@ def mirror_records(fid: int, *, cis: dict | None = None) -> list[dict]:
             "date_to": end, "value": None if pd.isna(r.value) else float(r.value), "lci": lci, "uci": uci,
             "count": None, "trend": None, "vs_england": r.published_benchmark,
         })
+        if r.area_code != MEDWAY:
+            continue
+        for code, name, offset in neighbours:
+            value = None if pd.isna(r.value) or (code == NO_LATEST and r.period == latest[r.sex]) else \
+                round(float(r.value) + offset, 1)
+            out.append({**out[-1], "area_code": code, "area_name": name, "value": value, "lci": None, "uci": None,
+                        "vs_england": "Not compared"})
     return out
 
 
-def serve(replay, client, shared_dir, fids=tuple(FINGERTIPS_EXTRACTS)) -> dict[int, str]:
-    """Record a legacy CSV answer for each indicator in ``fids``; returns their request URLs."""
+def serve(replay, client, shared_dir, fids=tuple(FINGERTIPS_EXTRACTS), neighbours=True) -> dict:
+    """Record a legacy CSV answer for each indicator in ``fids`` and (``neighbours``) the CIPFA nearest
+    neighbours of Medway; returns their request URLs (key "nn" for the neighbours)."""
     urls = {}
+    if neighbours:
+        urls["nn"] = client.base_url + NN_ROUTE
+        body = [{"Code": c, "Name": n, "Short": n, "AreaTypeId": 502} for c, n, _ in TEST_NEIGHBOURS]
+        replay.routes[NN_ROUTE] = (200, "application/json", json.dumps(body).encode())
     for fid in fids:
         req = client.data_request(fid, 502)
         urls[fid] = req.url
-        records = mirror_records(fid, cis=TEST_CIS if fid == 90366 else None)
+        records = mirror_records(fid, cis=TEST_CIS if fid == 90366 else None,
+                                 neighbours=TEST_NEIGHBOURS if neighbours else ())
         replay.routes[route_of(req.url)] = (200, "text/csv", rec.legacy_csv(shared_dir, records))
     return urls
 
@@ -105,6 +133,94 @@ def test_fingertips_source_gives_the_mirror_latest_values_plus_published_cis(rep
     assert all(replay.hits[route_of(u)] == 1 for u in urls.values())
 
 
+#: The real indicators of the tracker: id -> (Fingertips id, sex, polarity as in the registry).
+REAL = {"G.2-LE-M": (90366, "Male", "high_is_good"), "G.2-LE-F": (90366, "Female", "high_is_good"),
+        "G.2-SII-M": (92901, "Male", "low_is_good"), "G.2-SII-F": (92901, "Female", "low_is_good"),
+        "ctx-Y6-OB": (90323, "Persons", "low_is_good"), "ctx-Y6-EW": (20602, "Persons", "low_is_good")}
+
+
+def expected_neighbours(ind_id: str) -> dict:
+    """The neighbour comparison of one indicator worked out from the served records (plain Python)."""
+    fid, sex, polarity = REAL[ind_id]
+    records = [r for r in mirror_records(fid, neighbours=TEST_NEIGHBOURS) if r["sex"] == sex]
+    medway = [r for r in records if r["area_code"] == MEDWAY and r["value"] is not None]
+    latest = max(medway, key=lambda r: r["date_from"])
+    own = latest["value"]
+    values = {r["area_name"]: r["value"] for r in records if r["period"] == latest["period"]
+              and r["area_code"] not in (MEDWAY, ENGLAND) and r["value"] is not None}
+    better = [v for v in values.values() if (v > own if polarity == "high_is_good" else v < own)]
+    return {"value": own, "n_neighbours": len(values), "neighbours_median": statistics.median(values.values()),
+            "neighbours_min": min(values.values()), "neighbours_max": max(values.values()),
+            "rank": 1 + len(better), "n_ranked": 1 + len(values), "names": set(values)}
+
+
+def test_nearest_neighbours_median_range_and_rank(replay, make_client, shared_dir):
+    client = make_client()
+    urls = serve(replay, client, shared_dir)
+    t = outcomes_tracker("Medway", source="fingertips", client=client)
+    assert t.notes == [] and t.neighbour_note == ""
+    assert t.n_neighbours == 4 and list(t.nearest_neighbours["area_name"]) == [n for _, n, _ in TEST_NEIGHBOURS]
+    nn = t.neighbours()
+    assert list(nn.columns) == NEIGHBOUR_COLUMNS and list(nn["id"]) == list(REAL)
+    for row in nn.itertuples(index=False):
+        want = expected_neighbours(row.id)
+        assert row.value == pytest.approx(want["value"]) == t.headline(row.id)
+        assert row.period == t.rows.set_index("id").loc[row.id, "period"]
+        for col in ("n_neighbours", "rank", "n_ranked"):
+            assert getattr(row, col) == want[col], (row.id, col)
+        for col in ("neighbours_median", "neighbours_min", "neighbours_max"):
+            assert getattr(row, col) == pytest.approx(want[col]), (row.id, col)
+        assert set(row.neighbours.split("; ")) == want["names"]
+    # Peterborough has no value for any latest period: three neighbours compared, four areas ranked
+    assert (nn["n_neighbours"] == 3).all() and not nn["neighbours"].str.contains("Peterborough").any()
+    # offsets +1.3, -0.8, +0.4: high is good -> Medway 3rd of 4; low is good -> 2nd of 4
+    assert nn.set_index("id")["rank"].to_dict() == {"G.2-LE-M": 3, "G.2-LE-F": 3, "G.2-SII-M": 2,
+                                                    "G.2-SII-F": 2, "ctx-Y6-OB": 2, "ctx-Y6-EW": 2}
+    # the data requests are the same URLs (the neighbour codes only choose rows), each asked once
+    assert all(replay.hits[route_of(u)] == 1 for u in urls.values())
+    # the neighbour request is in the provenance and the footer
+    assert [r["request"] for r in t.fingertips_requests][0] == urls["nn"]
+    assert urls["nn"] in set(t.fingertips_provenance()["Official URL"])
+    footer = tables.provenance_footer(t.sources, extra=t.fingertips_provenance())._repr_html_()
+    assert html.escape(urls["nn"]) in footer
+    page = t.neighbour_table().to_html()
+    assert "data-hi-table" in page and "Southend-on-Sea" in page and "3 of 4" in page and "2 of 4" in page
+
+
+def test_unanswered_neighbour_request_leaves_the_tracker_complete(replay, make_client, shared_dir):
+    """Data recorded, the neighbour request not (HTTP 404): a note naming it, no comparison, all rows real."""
+    client = make_client(retries=0)
+    urls = serve(replay, client, shared_dir, neighbours=False)
+    t = outcomes_tracker("Medway", source="fingertips", client=client)
+    nn_url = client.base_url + NN_ROUTE
+    assert len(t.notes) == 1 and nn_url in t.notes[0] and "HTTP 404" in t.notes[0]
+    assert t.notes[0].startswith("Fingertips CIPFA nearest neighbours of Medway: no answer")
+    assert "1 request(s) could not be answered" in t.source_note
+    assert (real_rows(t)["origin"] == "fingertips").all() and len(real_rows(t)) == 6
+    assert t.neighbours().empty and list(t.neighbours().columns) == NEIGHBOUR_COLUMNS
+    assert t.n_neighbours == 0 and "could not be answered" in t.neighbour_note
+    assert {r["request"] for r in t.fingertips_requests} == {urls[f] for f in FINGERTIPS_EXTRACTS}
+
+
+def test_cold_neighbour_request_offline_with_a_warm_data_cache(replay, make_client, shared_dir, tmp_path):
+    serve(replay, make_client(), shared_dir, neighbours=False)
+    outcomes_tracker("Medway", source="fingertips", client=make_client(retries=0))  # data cached, no neighbours
+    replay.routes.clear()
+    t = outcomes_tracker("Medway", source="fingertips", client=make_client(offline=True))
+    assert len(t.notes) == 1 and NN_ROUTE in t.notes[0] and "offline, and not in the cache" in t.notes[0]
+    assert (real_rows(t)["origin"] == "fingertips").all() and len(t.rows) == 18
+    assert t.neighbours().empty and len(t.fingertips_requests) == 4
+
+
+def test_kent_and_medway_has_no_neighbours_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_OFFLINE", "1")
+    monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_CACHE", str(tmp_path / "empty"))
+    t = outcomes_tracker("Kent and Medway", source="fingertips")
+    assert t.notes == [] and t.fingertips_requests == []  # nothing asked for
+    assert t.neighbours().empty and t.n_neighbours == 0
+    assert "Kent and Medway has no CIPFA nearest neighbours in Fingertips" in t.neighbour_note
+
+
 def test_provenance_rows_name_request_fetched_at_generation_and_cache(replay, make_client, shared_dir):
     client = make_client()
     urls = serve(replay, client, shared_dir)
@@ -113,21 +229,21 @@ def test_provenance_rows_name_request_fetched_at_generation_and_cache(replay, ma
     assert all(replay.hits[route_of(u)] == 1 for u in urls.values())
     for tracker, cache_note in ((first, "downloaded"), (again, "from cache")):
         prov = tracker.fingertips_provenance()
-        assert len(prov) == 4
+        assert len(prov) == 5  # the nearest neighbours and four indicators
         assert set(prov["Official URL"]) == set(urls.values())
         records = {r["request"]: r for r in tracker.fingertips_requests}
         for row in prov.itertuples(index=False):
             fetched_at = records[row[4]]["fetched_at"]
             assert fetched_at and fetched_at in row.Fetched and cache_note in row.Fetched
             assert "Fingertips API (legacy)" in row.Vintage and fetched_at[:10] in row.Vintage
-            assert row.Source.startswith("OHID Fingertips: ")
+            assert row.Source.startswith("OHID Fingertips" if row[4] == urls["nn"] else "OHID Fingertips: ")
         assert {r["api_generation"] for r in tracker.fingertips_requests} == {"legacy"}
     footer = tables.provenance_footer(first.sources, extra=first.fingertips_provenance())._repr_html_()
     assert all(html.escape(u) in footer for u in urls.values())
     assert "Fingertips API (legacy)" in footer and "downloaded" in footer
     # the catalog rows and the Fingertips rows share one table
     mixed = tables.provenance_footer(["fingertips_le_birth_90366"], extra=first.fingertips_provenance())._repr_html_()
-    assert mixed.count("<tr>") == 1 + 1 + 4 and "1cfa0a6d5d65" in mixed
+    assert mixed.count("<tr>") == 1 + 1 + 5 and "1cfa0a6d5d65" in mixed
 
 
 def test_warm_cache_offline_run_needs_no_server(replay, make_client, shared_dir, tmp_path, monkeypatch, mirror):
@@ -156,19 +272,27 @@ def test_cold_offline_falls_back_to_the_mirror_and_says_so(tmp_path, monkeypatch
     assert (real["origin"] == "mirror").all()
     pd.testing.assert_frame_equal(real.drop(columns="origin"), real_rows(mirror).drop(columns="origin"))
     assert cold.sources == list(FINGERTIPS_EXTRACTS.values()) and cold.fingertips_requests == []
-    assert len(cold.notes) == 4
+    assert len(cold.notes) == 5  # four indicators and the nearest neighbours
     note = cold.source_note
-    assert "4 request(s) could not be answered" in note and "HEALTHINTEL_FINGERTIPS_CACHE" in note
+    assert "5 request(s) could not be answered" in note and "HEALTHINTEL_FINGERTIPS_CACHE" in note
     for fid in FINGERTIPS_EXTRACTS:
         url = (f"https://fingertips.phe.org.uk/api/all_data/csv/by_indicator_id?child_area_type_id=502&"
                f"indicator_ids={fid}&parent_area_type_id=15")
         assert url in note
     assert "offline, and not in the cache" in note and str(tmp_path / "empty") in note
     assert cold.fingertips_provenance().empty
+    # no neighbour comparison, and the note names the request
+    nn_url = f"https://fingertips.phe.org.uk/api/{NN_ROUTE}"
+    assert [n for n in cold.notes if nn_url in n] == [
+        f"Fingertips CIPFA nearest neighbours of Medway: no answer from the network or the cache for {nn_url} "
+        f"(offline, and not in the cache {tmp_path / 'empty'}); no nearest-neighbour comparison is shown."]
+    assert cold.neighbours().empty and list(cold.neighbours().columns) == NEIGHBOUR_COLUMNS
+    assert cold.n_neighbours == 0 and "could not be answered" in cold.neighbour_note
 
 
 def test_an_unanswered_request_falls_back_alone(replay, make_client, shared_dir):
-    """Only 90366 recorded: the other three requests get HTTP 404 and fall back to the mirror, each named."""
+    """Only 90366 (and the neighbours) recorded: the other three requests get HTTP 404 and fall back to the
+    mirror, each named."""
     client = make_client(retries=0)
     urls = serve(replay, client, shared_dir, fids=(90366,))
     t = outcomes_tracker("Medway", source="fingertips", client=client)
@@ -179,20 +303,27 @@ def test_an_unanswered_request_falls_back_alone(replay, make_client, shared_dir)
     assert all(client.data_request(f, 502).url in t.source_note for f in (92901, 90323, 20602))
     assert t.sources == ["fingertips_sii_le_92901", "fingertips_y6_obesity_90323",
                          "fingertips_y6_excess_weight_20602"]
-    assert [r["request"] for r in t.fingertips_requests] == [urls[90366]]
+    assert [r["request"] for r in t.fingertips_requests] == [urls["nn"], urls[90366]]
+    assert list(t.neighbours()["id"]) == ["G.2-LE-M", "G.2-LE-F"]  # the indicator read from the API only
 
 
 def test_kent_cold_offline_is_demo_with_the_note(tmp_path, monkeypatch):
     monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_OFFLINE", "1")
     monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_CACHE", str(tmp_path / "empty"))
     t = outcomes_tracker("Kent", source="fingertips")
-    assert (t.rows["origin"] == "demo").all() and len(t.notes) == 4
+    assert (t.rows["origin"] == "demo").all() and len(t.notes) == 5
     assert "no row for Kent" in t.source_note
+    assert ("https://fingertips.phe.org.uk/api/areas/by_parent_area_code?area_type_id=502&"
+            "parent_area_code=nn-1-E10000016") in t.source_note
+    assert t.neighbours().empty
 
 
 def test_mirror_source_is_unchanged_and_bad_source_refused(mirror):
     assert mirror.source == "mirror" and mirror.notes == [] and mirror.source_note == ""
     assert mirror.fingertips_provenance().empty
+    nn = mirror.neighbours()
+    assert nn.empty and list(nn.columns) == NEIGHBOUR_COLUMNS
+    assert mirror.n_neighbours == 0 and mirror.neighbour_note == ""
     with pytest.raises(InvalidInputError, match="source must be one of"):
         outcomes_tracker("Medway", source="api")
 
@@ -209,7 +340,7 @@ def test_chapter_renders_offline_with_fingertips_source_and_fallback_note(tmp_pa
     assert res.status == "ok", res.error
     values = recorded_values(res.notebook_path)
     assert values["source"] == "fingertips" and values["n_from_fingertips_api"] == 0
-    assert values["fingertips_unanswered"] == 4 and values["n_real"] == 6
+    assert values["fingertips_unanswered"] == 5 and values["n_real"] == 6 and values["n_neighbours"] == 0
     assert values["le_male_latest"] == pytest.approx(78.6)
     page = res.html_path.read_text(encoding="utf-8")
     assert "could not be answered" in page and "healthintel-callout-warning" in page
@@ -235,7 +366,9 @@ def test_chapter_renders_from_a_warm_cache_with_fingertips_provenance(replay, ma
     assert res.status == "ok", res.error
     values = recorded_values(res.notebook_path)
     assert values["n_from_fingertips_api"] == 6 and values["fingertips_unanswered"] == 0
+    assert values["n_neighbours"] == len(TEST_NEIGHBOURS)
     page = res.html_path.read_text(encoding="utf-8")
     assert all(html.escape(u) in page for u in urls.values())
     assert "Fingertips API (legacy)" in page and "from cache, offline" in page
     assert "could not be answered" not in page and "78.2" in page  # the response's CI in the table
+    assert "CIPFA nearest neighbours" in page and "Southend-on-Sea" in page and "rank 1 = best" in page

@@ -13,6 +13,13 @@ obesity 90323 and excess weight 20602. They come from one of two places (``sourc
   (:attr:`OutcomesTracker.notes`, naming the request). The provenance of every request (URL, fetched-at time,
   API generation, cache status) is in :meth:`OutcomesTracker.fingertips_provenance`.
 
+  With this source the tracker also compares the area with its **CIPFA nearest neighbours** as Fingertips lists
+  them (legacy ``areas/by_parent_area_code``, ``nn-1-<code>``; Kent county and Medway UA; the ICB area has
+  none): the neighbours' codes go into the same indicator data requests, and
+  :meth:`OutcomesTracker.neighbours` gives, per indicator read from the API, the neighbours' median, range and
+  the area's rank (1 = best by the indicator's polarity) for the area's latest period. A neighbour request
+  that cannot be answered leaves the tracker complete, without the comparison, and adds a note naming it.
+
 Every other indicator gets **demo values**: a seeded, clearly labelled illustrative series so the chapter's
 layout and methods can be reviewed. Demo rows say "DEMO – not real" in the table, in the chart titles and in the
 report banner.
@@ -28,11 +35,12 @@ import pandas as pd
 
 from ..errors import FingertipsError, FingertipsOfflineError, InvalidInputError
 from ..sources.published import FINGERTIPS_EXTRACTS, _period_label, fingertips_extract
+from ._polarity import HIGH_IS_GOOD, LOW_IS_GOOD
 from .benchmark import benchmark
 from .targets import load_targets, target_progress
 from .trend import recent_trend
 
-__all__ = ["outcomes_tracker", "OutcomesTracker", "DEMO_LABEL", "SOURCES"]
+__all__ = ["outcomes_tracker", "OutcomesTracker", "DEMO_LABEL", "SOURCES", "NEIGHBOUR_COLUMNS"]
 
 DEMO_LABEL = "DEMO – not real"
 REAL_LABEL = "Fingertips (published)"
@@ -41,6 +49,14 @@ SOURCES = ("mirror", "fingertips")
 AREA_CODES = {"Medway": "E06000035", "Kent": "E10000016", "England": "E92000001"}
 #: Fingertips area type of the tracker's areas: counties and unitary authorities (April 2023 boundaries).
 FINGERTIPS_AREA_TYPE = 502
+#: Fingertips nearest-neighbour type: 1 = CIPFA.
+CIPFA = 1
+#: Columns of :meth:`OutcomesTracker.neighbours`.
+NEIGHBOUR_COLUMNS = ["id", "name", "polarity", "period", "value", "n_neighbours", "neighbours_median",
+                     "neighbours_min", "neighbours_max", "rank", "n_ranked", "neighbours"]
+#: Columns of :attr:`OutcomesTracker.neighbour_values` (one row per indicator and area with a value).
+_VALUE_COLUMNS = ["id", "name", "polarity", "period", "area_code", "area_name", "is_area", "value"]
+_AREA_COLUMNS = ["area_code", "area_name"]
 #: Indicators whose Fingertips periods are academic years ("2021/22" = September to August).
 _ACADEMIC = {90323, 20602}
 #: Context indicators shown beside the registry (real values, no numeric goal in the strategy).
@@ -109,18 +125,25 @@ def _real_series(ind: pd.Series, area: str) -> pd.DataFrame | None:
     return out.reset_index(drop=True)
 
 
+def _whole_area_rows(data: pd.DataFrame, ind: pd.Series, code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows of area ``code``, rows of every area) of ``ind`` in a tidy Fingertips frame: whole-area rows of the
+    indicator's sex and of the age band of the area's rows (the commonest, should the API send more)."""
+    sex = ind.get("sex", "Persons")
+    whole = data[data["category_type"].isna() & (data["sex"] == sex)]
+    rows = whole[whole["area_code"] == code]
+    if rows["age"].notna().any():
+        age = rows["age"].mode().iloc[0]
+        rows, whole = rows[rows["age"] == age], whole[whole["age"] == age]
+    return rows, whole
+
+
 def _api_series(data: pd.DataFrame, ind: pd.Series, area: str) -> pd.DataFrame | None:
     """The tracker series of ``ind`` for ``area`` from a tidy Fingertips frame (whole-area rows; England values
     as the comparator; the published 95% CIs and "compared with England" label)."""
     code, england = AREA_CODES[area], AREA_CODES["England"]
-    sex = ind.get("sex", "Persons")
-    whole = data[data["category_type"].isna() & (data["sex"] == sex)]
-    rows = whole[whole["area_code"] == code]
+    rows, whole = _whole_area_rows(data, ind, code)
     if rows["value"].notna().sum() == 0:
         return None
-    if rows["age"].notna().any():  # one age band per indicator; keep the commonest should the API send more
-        age = rows["age"].mode().iloc[0]
-        rows, whole = rows[rows["age"] == age], whole[whole["age"] == age]
     rows = rows.sort_values("period_sortable", kind="stable").drop_duplicates("period_label", keep="last")
     eng = whole[whole["area_code"] == england].drop_duplicates("period_label", keep="last")
     eng = eng.set_index("period_label")["value"]
@@ -135,9 +158,66 @@ def _api_series(data: pd.DataFrame, ind: pd.Series, area: str) -> pd.DataFrame |
     return out
 
 
+def _neighbour_values(data: pd.DataFrame, ind: pd.Series, area: str, period: str,
+                      neighbours: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :attr:`OutcomesTracker.neighbour_values` for ``ind``: the neighbours with a value for ``period``
+    (the area's latest) in a tidy Fingertips frame (same sex and age band as the area's series)."""
+    _, whole = _whole_area_rows(data, ind, AREA_CODES[area])
+    rows = whole[whole["area_code"].isin(neighbours["area_code"])]
+    rows = rows.sort_values("period_sortable", kind="stable").drop_duplicates(["area_code", "period_label"],
+                                                                              keep="last")
+    rows = rows[(rows["period_label"].map(_period_label) == period) & rows["value"].notna()]
+    names = neighbours.set_index("area_code")["area_name"]
+    return _values_frame(rows["area_code"], rows["area_code"].map(names).fillna(rows["area_name"]), rows["value"])
+
+
+def _values_frame(codes, names, values, is_area: bool = False) -> pd.DataFrame:
+    """``area_code``, ``area_name``, ``is_area``, ``value`` with fixed dtypes (also when empty)."""
+    return pd.DataFrame({"area_code": np.asarray(codes, dtype=object), "area_name": np.asarray(names, dtype=object),
+                         "is_area": np.full(len(codes), is_area, dtype=bool),
+                         "value": np.asarray(values, dtype=float)})
+
+
+def _neighbour_summary(values: pd.DataFrame) -> pd.DataFrame:
+    """:meth:`OutcomesTracker.neighbours` from the long ``values`` frame (one row per indicator and area with a
+    value; ``is_area`` marks the tracked area): grouped by indicator, no loop over indicators."""
+    own = values[values["is_area"]].set_index("id")
+    if own.empty:
+        return pd.DataFrame(columns=NEIGHBOUR_COLUMNS)
+    nb = values[~values["is_area"]]
+    by = nb.groupby("id", sort=False)
+    stats = by["value"].agg(["count", "median", "min", "max"]).reindex(own.index)
+    # rank 1 = best: order by the value with the sign of the polarity (no judgement -> no rank)
+    sign = values["polarity"].map({HIGH_IS_GOOD: -1.0, LOW_IS_GOOD: 1.0})
+    rank = (values["value"] * sign).groupby(values["id"], sort=False).rank(method="min")
+    ranked = (values["value"].notna() & sign.notna()).groupby(values["id"], sort=False).sum()
+    out = pd.DataFrame({
+        "id": own.index, "name": own["name"].to_numpy(), "polarity": own["polarity"].to_numpy(),
+        "period": own["period"].to_numpy(), "value": own["value"].to_numpy(dtype=float),
+        "n_neighbours": stats["count"].fillna(0).astype(int).to_numpy(),
+        "neighbours_median": stats["median"].to_numpy(dtype=float),
+        "neighbours_min": stats["min"].to_numpy(dtype=float), "neighbours_max": stats["max"].to_numpy(dtype=float),
+        "rank": rank[values["is_area"]].set_axis(values.loc[values["is_area"], "id"]).reindex(own.index)
+        .astype("Int64").array,
+        "n_ranked": ranked.reindex(own.index).astype(int).to_numpy(),
+        "neighbours": by["area_name"].agg("; ".join).reindex(own.index).fillna("").to_numpy(dtype=object),
+    })
+    out["n_ranked"] = out["n_ranked"].where(out["rank"].notna(), 0)
+    return out[NEIGHBOUR_COLUMNS]
+
+
+def _nn_request(client, code: str) -> str:
+    """URL of the legacy nearest-neighbour request :meth:`FingertipsClient.nearest_neighbours` makes."""
+    from ..sources.fingertips_http import Request
+
+    return Request.make("legacy", client.base_url, "areas/by_parent_area_code", {
+        "area_type_id": FINGERTIPS_AREA_TYPE, "parent_area_code": f"nn-{CIPFA}-{code}"}).url
+
+
 class _FingertipsSource:
     """Published series from the Fingertips API (one request per indicator, cached on disk), falling back to the
-    mirror extract, with a note, when neither the network nor the cache can answer."""
+    mirror extract, with a note, when neither the network nor the cache can answer; and the area's CIPFA
+    nearest neighbours (one request, fetched before the first data request so that their codes are kept)."""
 
     def __init__(self, client=None, backend: str = "legacy"):
         from ..sources.fingertips import FingertipsClient
@@ -147,14 +227,57 @@ class _FingertipsSource:
         self.frames: dict[int, pd.DataFrame | None] = {}
         self.notes: list[str] = []
         self.failed: list[str] = []
+        #: CIPFA nearest neighbours (``area_code``, ``area_name``; empty: none), once asked for.
+        self.nn: pd.DataFrame | None = None
+        self.nn_note = ""
+        self.nn_provenance: list[dict] = []
 
     def close(self) -> None:
         if self.own:
             self.client.close()
 
+    def _reason(self, exc: FingertipsError, request: str) -> str:
+        if isinstance(exc, FingertipsOfflineError):
+            return f"offline, and not in the cache {self.client.cache.directory}"
+        return str(exc).replace(f": {request}", "").replace(request, "the request")
+
+    def neighbours(self, area: str) -> pd.DataFrame:
+        """The CIPFA nearest neighbours of ``area`` (empty, with :attr:`nn_note` saying why, when there are none
+        or the request cannot be answered; the latter also adds a note naming the request)."""
+        if self.nn is not None:
+            return self.nn
+        self.nn = pd.DataFrame(columns=_AREA_COLUMNS)
+        code = AREA_CODES.get(area)
+        if code is None or area == "England":
+            self.nn_note = (f"{area} has no CIPFA nearest neighbours in Fingertips (they are published for "
+                            "counties and unitary authorities such as Kent or Medway): no nearest-neighbour "
+                            "comparison.")
+            return self.nn
+        if self.client.backend != "legacy":
+            self.nn_note = ("Nearest neighbours are published by the legacy Fingertips API only: no "
+                            "nearest-neighbour comparison with this client.")
+            return self.nn
+        try:
+            found = self.client.nearest_neighbours(code, FINGERTIPS_AREA_TYPE, neighbour_type=CIPFA)
+        except FingertipsError as exc:
+            request = exc.request or _nn_request(self.client, code)
+            self.failed.append(request)
+            self.notes.append(
+                f"Fingertips CIPFA nearest neighbours of {area}: no answer from the network or the cache for "
+                f"{request} ({self._reason(exc, request)}); no nearest-neighbour comparison is shown.")
+            self.nn_note = (f"No nearest-neighbour comparison for {area}: the request for its CIPFA nearest "
+                            "neighbours could not be answered (see the note on the data source).")
+            return self.nn
+        self.nn_provenance = list(found.attrs.get("provenance", []))
+        self.nn = found.loc[found["area_code"] != code, _AREA_COLUMNS].drop_duplicates("area_code")
+        self.nn = self.nn.reset_index(drop=True)
+        if self.nn.empty:
+            self.nn_note = f"Fingertips lists no CIPFA nearest neighbours for {area}: no nearest-neighbour comparison."
+        return self.nn
+
     def data(self, fid: int, area: str) -> pd.DataFrame | None:
         if fid not in self.frames:
-            codes = [AREA_CODES[area], AREA_CODES["England"]]
+            codes = [AREA_CODES[area], AREA_CODES["England"], *self.neighbours(area)["area_code"]]
             try:
                 self.frames[fid] = self.client.indicator_data(
                     fid, FINGERTIPS_AREA_TYPE, area_codes=codes,
@@ -162,10 +285,7 @@ class _FingertipsSource:
             except FingertipsError as exc:
                 self.frames[fid] = None
                 request = exc.request or self.client.data_request(fid, FINGERTIPS_AREA_TYPE, area_codes=codes).url
-                if isinstance(exc, FingertipsOfflineError):
-                    reason = f"offline, and not in the cache {self.client.cache.directory}"
-                else:
-                    reason = str(exc).replace(f": {request}", "").replace(request, "the request")
+                reason = self._reason(exc, request)
                 self.failed.append(request)
                 self.notes.append(
                     f"Fingertips indicator {fid}: no answer from the network or the cache for {request} ({reason}); "
@@ -184,25 +304,110 @@ class _FingertipsSource:
         s = _api_series(data, ind, area)
         return s, "fingertips" if s is not None else ""
 
+    def neighbour_values(self, ind: pd.Series, area: str, period: str) -> pd.DataFrame:
+        """The CIPFA neighbours' values of ``ind`` for ``period`` (empty without neighbours or API data)."""
+        fid = _published_id(ind, area)
+        nn = self.neighbours(area)
+        data = self.frames.get(fid) if fid is not None else None
+        if data is None or nn.empty:
+            return _values_frame([], [], [])
+        return _neighbour_values(data, ind, area, period, nn)
+
     @property
     def provenance(self) -> list[dict]:
-        return [rec for frame in self.frames.values() if frame is not None for rec in frame.attrs["provenance"]]
+        """Provenance records of the neighbour request, then of each indicator request, as answered."""
+        data = [rec for frame in self.frames.values() if frame is not None for rec in frame.attrs["provenance"]]
+        return self.nn_provenance + data
 
 
 @dataclass
 class OutcomesTracker:
-    """Results of :func:`outcomes_tracker` for one area (rows, series, charts, sources)."""
+    """Results of :func:`outcomes_tracker` for one area (rows, series, charts, sources, nearest neighbours).
+
+    Attributes
+    ----------
+    area : str
+        The tracked area.
+    rows : DataFrame
+        One row per indicator (see :func:`outcomes_tracker`).
+    series : dict
+        Indicator id -> the per-period values behind its chart.
+    sources : list of str
+        Catalog ids of the data mirror extracts used.
+    source : {"mirror", "fingertips"}
+        Where the published series came from.
+    notes : list of str
+        Visible notes about Fingertips requests that could not be answered (an indicator request, so the
+        mirror extract was used; or the nearest-neighbour request, so there is no neighbour comparison), each
+        naming the request.
+    fingertips_requests : list of dict
+        One provenance record per Fingertips request answered (nearest neighbours and indicator data; the
+        ``df.attrs["provenance"]`` records).
+    nearest_neighbours : DataFrame
+        The area's CIPFA nearest neighbours from Fingertips (``area_code``, ``area_name``); empty for the
+        mirror source, for areas without neighbours (Kent and Medway) and when the request was not answered.
+    neighbour_values : DataFrame
+        Long form behind :meth:`neighbours`: one row per indicator read from the API and area (the tracked
+        area, ``is_area`` True, and each neighbour with a value) at the area's latest period: ``id``,
+        ``name``, ``polarity``, ``period``, ``area_code``, ``area_name``, ``is_area``, ``value``.
+    neighbour_note : str
+        Why there is no neighbour comparison with ``source="fingertips"`` (empty when there is one, and for
+        the mirror source).
+    """
 
     area: str
     rows: pd.DataFrame
     series: dict = field(repr=False)
     sources: list
     source: str = "mirror"
-    #: Visible notes about where the published values came from (e.g. a Fingertips request that could not be
-    #: answered, so the mirror extract was used).
     notes: list = field(default_factory=list)
-    #: One record per Fingertips request behind the real rows (``df.attrs["provenance"]`` records).
     fingertips_requests: list = field(default_factory=list)
+    nearest_neighbours: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_AREA_COLUMNS),
+                                             repr=False)
+    neighbour_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_VALUE_COLUMNS),
+                                           repr=False)
+    neighbour_note: str = ""
+
+    @property
+    def n_neighbours(self) -> int:
+        """Number of CIPFA nearest neighbours compared with (0 when none)."""
+        return len(self.nearest_neighbours)
+
+    def neighbours(self) -> pd.DataFrame:
+        """The area against its CIPFA nearest neighbours, one row per indicator read from the Fingertips API.
+
+        Returns
+        -------
+        DataFrame
+            Columns :data:`NEIGHBOUR_COLUMNS`: ``id``, ``name``, ``polarity``, ``period`` (the area's latest),
+            ``value`` (the area's), ``n_neighbours`` (neighbours with a value for that period),
+            ``neighbours_median``, ``neighbours_min``, ``neighbours_max`` (of those values; NaN when none),
+            ``rank`` (the area among itself and those neighbours, 1 = best by the indicator's polarity, ties
+            share the best rank; NA when the polarity makes no judgement), ``n_ranked`` (areas ranked) and
+            ``neighbours`` (names of the neighbours with a value, "; "-separated). Empty, with these columns,
+            for the mirror source and when there are no neighbours (see :attr:`neighbour_note`).
+        """
+        if self.nearest_neighbours.empty or self.neighbour_values.empty:
+            return pd.DataFrame(columns=NEIGHBOUR_COLUMNS)
+        return _neighbour_summary(self.neighbour_values)
+
+    def neighbour_table(self):
+        """:meth:`neighbours` as a report table (:func:`healthintel.tables.table`); the caption names the
+        neighbours."""
+        from ..tables import table
+
+        t = self.neighbours()
+        rng = [("–" if pd.isna(lo) else f"{lo:,.1f} – {hi:,.1f}")
+               for lo, hi in zip(t["neighbours_min"], t["neighbours_max"])]
+        rank = [("–" if pd.isna(r) else f"{int(r)} of {n}") for r, n in zip(t["rank"], t["n_ranked"])]
+        view = pd.DataFrame({
+            "Indicator": t["name"], "Period": t["period"], self.area: t["value"].astype(float),
+            "Neighbours with a value": t["n_neighbours"], "Neighbours' median": t["neighbours_median"],
+            "Neighbours' range": rng, "Rank (1 = best)": rank,
+        })
+        names = ", ".join(self.nearest_neighbours["area_name"])
+        return table(view, caption=f"{self.area} and its {self.n_neighbours} CIPFA nearest neighbours ({names})",
+                     formats={self.area: "{:,.1f}", "Neighbours' median": "{:,.1f}"})
 
     def fingertips_provenance(self) -> pd.DataFrame:
         """Provenance rows of the Fingertips requests (URL, API generation, fetched-at time, cache status) in the
@@ -310,7 +515,19 @@ def outcomes_tracker(area: str, *, targets: pd.DataFrame | None = None, source: 
         demo rows), ``trend`` (:func:`recent_trend`; "Cannot be calculated" where CIs or counts are not
         published), goal and ``progress`` (:func:`target_progress`); ``series`` — the per-period values behind
         each chart; ``sources`` — catalog ids of the mirror extracts used; ``fingertips_requests`` — the
-        provenance records of the API requests; ``notes`` — fallbacks to the mirror.
+        provenance records of the API requests (nearest neighbours and indicator data); ``notes`` — requests
+        that could not be answered (fallbacks to the mirror; a missing neighbour comparison);
+        ``nearest_neighbours``, ``neighbour_values``, :meth:`~OutcomesTracker.neighbours` and
+        ``neighbour_note`` — the comparison with the area's CIPFA nearest neighbours (``source="fingertips"``
+        only; none for "Kent and Medway").
+
+    Notes
+    -----
+    With ``source="fingertips"`` the area's CIPFA nearest neighbours are asked for first
+    (``areas/by_parent_area_code?area_type_id=502&parent_area_code=nn-1-<code>``) and their codes are added to
+    each indicator data request. The legacy data request has no area filter (the same URL and cache entry
+    whatever the codes), so the codes only decide which rows are kept. A neighbour request that neither the
+    network nor the cache can answer adds a note and the tracker is built without the comparison.
     """
     if source not in SOURCES:
         raise InvalidInputError(f"source must be one of {', '.join(map(repr, SOURCES))}, not {source!r}.")
@@ -328,7 +545,7 @@ def _track(area: str, targets, api) -> OutcomesTracker:
     ctx = pd.DataFrame(CONTEXT).assign(baseline_period="2018", baseline_value=np.nan, goal_period="2018",
                                        goal_value=np.nan, goal_change=np.nan, area=area, comparator="England",
                                        note="context indicator: no numeric goal in the strategy")
-    rows, series, sources = [], {}, []
+    rows, series, sources, nn_values = [], {}, [], []
     for _, ind in pd.concat([reg, ctx], ignore_index=True).iterrows():  # ≤ 20 indicators: a loop is fine here
         s, origin = api.series(ind, area) if api is not None else (_real_series(ind, area), "mirror")
         if s is None:
@@ -356,8 +573,17 @@ def _track(area: str, targets, api) -> OutcomesTracker:
                      "upper_ci": last["upper_ci"], "england": last["england"], "benchmark": last["benchmark"],
                      "trend": tr["trend"], "trend_reason": tr["reason"], **prog})
         series[ind["id"]] = s
+        if origin == "fingertips":  # the area and its neighbours at the area's latest period
+            own = _values_frame([AREA_CODES[area]], [area], [last["value"]], is_area=True)
+            nn_values.append(pd.concat([own, api.neighbour_values(ind, area, last["period"])], ignore_index=True)
+                             .assign(id=ind["id"], name=ind["name"], polarity=ind["polarity"],
+                                     period=last["period"]))
     frame = pd.DataFrame(rows)
     if api is None:
         return OutcomesTracker(area=area, rows=frame, series=series, sources=sources)
+    nn = api.neighbours(area)
+    values = pd.concat(nn_values, ignore_index=True)[_VALUE_COLUMNS] if nn_values and len(nn) else \
+        pd.DataFrame(columns=_VALUE_COLUMNS)
     return OutcomesTracker(area=area, rows=frame, series=series, sources=sources, source="fingertips",
-                           notes=list(api.notes), fingertips_requests=api.provenance)
+                           notes=list(api.notes), fingertips_requests=api.provenance, nearest_neighbours=nn,
+                           neighbour_values=values, neighbour_note=api.nn_note)
