@@ -201,6 +201,9 @@ def render_chapter(
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=timeout,
+                # batch kernels log errors only: ipykernel's per-kernel notice that local TCP is unencrypted
+                # otherwise fills the render log (cell output, warnings included, reaches the notebook as before)
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
     except Exception as exc:  # one chapter's failure is a result, not a crash
         error = short_error(exc)
