@@ -206,14 +206,6 @@ def _neighbour_summary(values: pd.DataFrame) -> pd.DataFrame:
     return out[NEIGHBOUR_COLUMNS]
 
 
-def _nn_request(client, code: str) -> str:
-    """URL of the legacy nearest-neighbour request :meth:`FingertipsClient.nearest_neighbours` makes."""
-    from ..sources.fingertips_http import Request
-
-    return Request.make("legacy", client.base_url, "areas/by_parent_area_code", {
-        "area_type_id": FINGERTIPS_AREA_TYPE, "parent_area_code": f"nn-{CIPFA}-{code}"}).url
-
-
 class _FingertipsSource:
     """Published series from the Fingertips API (one request per indicator, cached on disk), falling back to the
     mirror extract, with a note, when neither the network nor the cache can answer; and the area's CIPFA
@@ -226,7 +218,6 @@ class _FingertipsSource:
         self.client = FingertipsClient(backend) if client is None else client
         self.frames: dict[int, pd.DataFrame | None] = {}
         self.notes: list[str] = []
-        self.failed: list[str] = []
         #: CIPFA nearest neighbours (``area_code``, ``area_name``; empty: none), once asked for.
         self.nn: pd.DataFrame | None = None
         self.nn_note = ""
@@ -260,8 +251,7 @@ class _FingertipsSource:
         try:
             found = self.client.nearest_neighbours(code, FINGERTIPS_AREA_TYPE, neighbour_type=CIPFA)
         except FingertipsError as exc:
-            request = exc.request or _nn_request(self.client, code)
-            self.failed.append(request)
+            request = exc.request or self.client.nearest_neighbours_request(code, FINGERTIPS_AREA_TYPE, CIPFA).url
             self.notes.append(
                 f"Fingertips CIPFA nearest neighbours of {area}: no answer from the network or the cache for "
                 f"{request} ({self._reason(exc, request)}); no nearest-neighbour comparison is shown.")
@@ -286,7 +276,6 @@ class _FingertipsSource:
                 self.frames[fid] = None
                 request = exc.request or self.client.data_request(fid, FINGERTIPS_AREA_TYPE, area_codes=codes).url
                 reason = self._reason(exc, request)
-                self.failed.append(request)
                 self.notes.append(
                     f"Fingertips indicator {fid}: no answer from the network or the cache for {request} ({reason}); "
                     f"the data mirror extract {FINGERTIPS_EXTRACTS[fid]} is used instead (demo values where it "
@@ -417,13 +406,39 @@ class OutcomesTracker:
         return provenance_table(self.fingertips_requests)
 
     @property
+    def n_from_api(self) -> int:
+        """Indicators whose published series was read from the Fingertips API (0 for the mirror source)."""
+        return int((self.rows["origin"] == "fingertips").sum()) if len(self.rows) else 0
+
+    def show_source_note(self) -> None:
+        """Display :attr:`source_note` as a report callout (a warning when a request went unanswered)."""
+        if self.source_note:
+            from .. import report
+
+            report.callout(self.source_note, kind="warning" if self.notes else "note")
+
+    def show_neighbours(self) -> None:
+        """Display the nearest-neighbour table with its method note, or :attr:`neighbour_note` saying why there is
+        none (nothing for the mirror source)."""
+        from .. import report
+
+        if len(self.neighbours()):
+            from IPython.display import display
+
+            display(self.neighbour_table())
+            report.callout("CIPFA nearest neighbours from Fingertips; rank 1 = best (by the indicator's polarity) "
+                           "among the area and the neighbours with a value for the area's latest period.",
+                           kind="method")
+        elif self.neighbour_note:
+            report.callout(self.neighbour_note, kind="note")
+
+    @property
     def source_note(self) -> str:
         """Where the real rows came from, and any fallback (plain text; empty for the mirror)."""
         if self.source != "fingertips":
             return ""
-        n_api = int((self.rows["origin"] == "fingertips").sum()) if len(self.rows) else 0
         text = (f"Published comparators from the Fingertips API (source=\"fingertips\", through the local cache): "
-                f"{n_api} indicator(s) read from the API; request, fetched-at time, API generation and cache status "
+                f"{self.n_from_api} indicator(s) read from the API; request, fetched-at time, API generation and cache status "
                 "are in the provenance table.")
         if self.notes:
             text += (f" {len(self.notes)} request(s) could not be answered: " + " ".join(self.notes) +

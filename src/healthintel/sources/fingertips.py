@@ -254,11 +254,15 @@ class FingertipsClient:
         resp = self.fetcher.get(req, lambda r, b, c: tidy_areas(r.url, b, c, self.backend))
         return _with_provenance(resp.parsed, [resp])
 
+    def nearest_neighbours_request(self, area_code: str, area_type: int, neighbour_type: int = 1) -> Request:
+        """The request :meth:`nearest_neighbours` makes (for provenance and notes about a missing answer)."""
+        self._legacy_only("nearest neighbours")
+        return self._request("areas/by_parent_area_code", {
+            "area_type_id": int(area_type), "parent_area_code": f"nn-{int(neighbour_type)}-{area_code}"})
+
     def nearest_neighbours(self, area_code: str, area_type: int, neighbour_type: int = 1) -> pd.DataFrame:
         """Legacy nearest neighbours of ``area_code`` (``neighbour_type`` 1 = CIPFA)."""
-        self._legacy_only("nearest neighbours")
-        req = self._request("areas/by_parent_area_code", {
-            "area_type_id": int(area_type), "parent_area_code": f"nn-{int(neighbour_type)}-{area_code}"})
+        req = self.nearest_neighbours_request(area_code, area_type, neighbour_type)
         resp = self.fetcher.get(req, lambda r, b, c: tidy_areas(r.url, b, c, "legacy"))
         return _with_provenance(resp.parsed, [resp])
 
