@@ -89,7 +89,7 @@ def run(quick: bool = False) -> list[dict]:
                              f" per child ({n_peer:,} timed, scaled)".replace("  ", " "),
                      "peer_s": t_peer, "ratio": t_peer / t_hw})
 
-    from healthintel.sources import synthetic_ncmp
+    from healthintel.synthetic import ncmp as synthetic_ncmp
 
     records = synthetic_ncmp.load()
     t_prep = _median_time(lambda: obesity.prepare(records), 1 if quick else 3)

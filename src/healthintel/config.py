@@ -6,7 +6,8 @@ agree on where things are:
 - ``HEALTHINTEL_HOME``: the project root (default: the checkout containing this package, else the cwd).
 - ``HEALTHINTEL_DATA_MIRROR``: a local directory mirroring the official sources (default ``<root>/../shared/data``
   when it exists).
-- ``HEALTHINTEL_RAW_DIR``, ``HEALTHINTEL_PROCESSED_DIR``, ``HEALTHINTEL_REPORTS_DIR``: override the three folders.
+- ``HEALTHINTEL_RAW_DIR``, ``HEALTHINTEL_INTERIM_DIR``, ``HEALTHINTEL_PROCESSED_DIR``, ``HEALTHINTEL_REPORTS_DIR``:
+  override the four folders.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ def raw_dir() -> Path:
 
 def processed_dir() -> Path:
     return _dir("HEALTHINTEL_PROCESSED_DIR", project_root() / "data" / "processed")
+
+
+def interim_dir() -> Path:
+    """``data/interim``: caches of responses and intermediate files that are neither fetched-and-checksummed raw
+    data nor reproducible processed data (the Fingertips API cache lives here)."""
+    return _dir("HEALTHINTEL_INTERIM_DIR", project_root() / "data" / "interim")
 
 
 def reports_dir() -> Path:

@@ -20,7 +20,7 @@ Owns:
   :mod:`healthintel.compare`), **comparison with England** (Fingertips CI-overlap benchmark) and with a comparator
   group of areas: the :func:`profile` a chapter shows.
 
-The demo data are synthetic (:mod:`healthintel.sources.synthetic_deaths`): every profile built on them carries
+The demo data are synthetic (:mod:`healthintel.synthetic.deaths`): every profile built on them carries
 ``synthetic = True`` and a note that must be shown.
 """
 
@@ -155,7 +155,7 @@ def validate_inputs(deaths: pd.DataFrame, population: pd.DataFrame, *, vintage: 
         raise InvalidInputError(
             f"population (column 'year') has no rows for year(s) {lacking} that the deaths cover (population years "
             f"{sorted(have)}). Supply a population estimate for every year of the period: e.g. "
-            "healthintel.sources.synthetic_deaths.populations(years=...) repeats the mid-2019 LSOA estimate.")
+            "healthintel.synthetic.deaths.populations(years=...) repeats the mid-2019 LSOA estimate.")
     p = p.groupby(["lsoa_code", "sex", "age", "year"], as_index=False, observed=True)["population"].sum()
     nb = p.groupby(["lsoa_code", "sex", "year"], observed=True)["age"].nunique()
     short = nb[nb < len(BANDS)]
@@ -477,7 +477,7 @@ def profile(area: str = "Kent", *, period: str = "2017-19", sexes=("Male", "Fema
     92901); "national" uses England's IMD 2019 deciles. ``comparators`` are area names compared with the area.
     """
     from . import compare
-    from .sources import synthetic_deaths as sd
+    from .synthetic import deaths as sd
 
     if decile_basis not in DECILE_BASES:
         raise InvalidInputError(f"decile_basis must be one of {DECILE_BASES}; got {decile_basis!r}.")

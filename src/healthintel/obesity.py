@@ -861,11 +861,11 @@ def chapter(area: str = "Kent and Medway", *, academic_years=None, school_year: 
             seed: int = 2026, sii_repetitions: int = 20_000, vintage: str = "imd2019") -> ObesityChapter:
     """Compute everything the ``child_obesity`` chapter shows for ``area``.
 
-    ``records`` defaults to the seeded synthetic demo extract (:mod:`healthintel.sources.synthetic_ncmp`); pupils
+    ``records`` defaults to the seeded synthetic demo extract (:mod:`healthintel.synthetic.ncmp`); pupils
     are kept when their school is in the area (the local extract) — the deprivation of their *home* LSOA is used.
     """
     from . import geography
-    from .sources import synthetic_ncmp
+    from .synthetic import ncmp as synthetic_ncmp
 
     place = geography.resolve_area(area, vintage)
     if school_year not in SCHOOL_YEARS:
@@ -1277,11 +1277,11 @@ def _chapter_methods():
             "published: the map aggregates to districts.",
         ]
         if self.synthetic:
-            from .sources import synthetic_ncmp
+            from .synthetic import ncmp as synthetic_ncmp
 
             text.append(
                 "**Synthetic data.** Pupil-level NCMP data are not public, so this chapter runs on a seeded synthetic "
-                f"extract (healthintel.sources.synthetic_ncmp, version {synthetic_ncmp.VERSION}): real Kent and "
+                f"extract (healthintel.synthetic.ncmp, version {synthetic_ncmp.VERSION}): real Kent and "
                 "Medway LSOAs and populations (ONS mid-2019), BMI drawn so that obesity by national IMD decile, "
                 "school year and academic year matches the published England figures (see the calibration table). "
                 "District differences follow only from deprivation. England figures in the trend are real "

@@ -81,8 +81,27 @@ def mark_synthetic(note: str = "This chapter uses synthetic data: figures are il
     )
 
 
-def callout(text: str, kind: str = "note") -> None:
-    """Show ``text`` (plain text, escaped) in a styled box; ``kind`` is one of :data:`CALLOUT_KINDS`."""
+class Block:
+    """An HTML block with a plain-text fallback, shown by ``display(block)`` (or as a cell's last value)."""
+
+    def __init__(self, html_text: str, plain: str):
+        self.html = html_text
+        self.plain = plain
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {"text/html": self.html, "text/plain": self.plain}
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.plain
+
+
+def callout_block(text: str, kind: str = "note") -> Block:
+    """``text`` (plain text, escaped) in a styled box; ``kind`` is one of :data:`CALLOUT_KINDS`.
+
+    Returns the box for a chapter method to hand to the notebook; :func:`callout` shows it at once."""
     if kind not in _CALLOUT_STYLE:
         raise ValueError(f"callout kind must be one of {', '.join(CALLOUT_KINDS)}; got {kind!r}")
     border, background, label = _CALLOUT_STYLE[kind]
@@ -91,4 +110,10 @@ def callout(text: str, kind: str = "note") -> None:
         f'style="border-left:5px solid {border};background:{background};color:#1a1a1a;padding:0.5em 0.9em;'
         f'margin:0.75em 0"><strong style="color:{border}">{label}.</strong> {html.escape(text)}</div>'
     )
-    _display({"text/html": box, "text/plain": f"{label}: {text}"}, raw=True)
+    return Block(box, f"{label}: {text}")
+
+
+def callout(text: str, kind: str = "note") -> None:
+    """Show ``text`` (plain text, escaped) in a styled box; ``kind`` is one of :data:`CALLOUT_KINDS`."""
+    block = callout_block(text, kind)
+    _display({"text/html": block.html, "text/plain": block.plain}, raw=True)

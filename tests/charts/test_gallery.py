@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from healthintel.charts import gallery
+from healthintel.render import gallery
 from healthintel.report import recorded_values
 
 pytestmark = pytest.mark.slow

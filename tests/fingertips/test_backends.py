@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from healthintel.errors import FingertipsPayloadError
 from healthintel.sources import catalog
 from healthintel.sources.fingertips import COLUMNS, FingertipsData, provenance_table
-from healthintel.sources.fingertips_tidy import (category_from_label, deprivation_columns, parse_period,
+from healthintel.sources.fingertips.tidy import (category_from_label, deprivation_columns, parse_period,
                                                  period_label)
 
 from . import recordings as rec

@@ -15,7 +15,7 @@ import pytest
 
 from healthintel.errors import FingertipsError, FingertipsOfflineError, FingertipsPayloadError, InvalidInputError
 from healthintel.sources.fingertips import FingertipsClient, FingertipsStaleCacheWarning
-from healthintel.sources.fingertips_http import FingertipsCache, parse_max_age
+from healthintel.sources.fingertips.http import FingertipsCache, parse_max_age
 
 from . import recordings as rec
 from .conftest import route_of

@@ -8,7 +8,7 @@ import pytest
 
 from healthintel import life_expectancy as le
 from healthintel.errors import GeographyError, InvalidInputError
-from healthintel.sources import synthetic_deaths as sd
+from healthintel.synthetic import deaths as sd
 from healthintel.sources.catalog import raw_path
 from healthintel.sources.published import fingertips_extract
 from healthintel.stats.life_expectancy import SUPPRESSION_REASONS

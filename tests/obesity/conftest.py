@@ -36,6 +36,6 @@ def make_records(n: int, lsoas, *, seed: int = 1, school_year: str = "Year 6", y
 def synthetic_prepared():
     """The full synthetic demo extract (generated once, then cached in data/processed), prepared."""
     from healthintel import obesity
-    from healthintel.sources import synthetic_ncmp
+    from healthintel.synthetic import ncmp as synthetic_ncmp
 
     return obesity.prepare(synthetic_ncmp.load())

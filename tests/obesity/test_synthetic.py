@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import chi2
 
 from healthintel import obesity
-from healthintel.sources import synthetic_ncmp
+from healthintel.synthetic import ncmp as synthetic_ncmp
 
 
 def test_seeded_flagged_and_schema_valid():

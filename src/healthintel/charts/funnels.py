@@ -20,7 +20,7 @@ LEVEL_LABELS = {"High (0.001)": "Above 99.8% limit", "High (0.025)": "Above 95% 
 
 def significance_colours(polarity: str = "no_judgement") -> dict:
     """Point colour for each :func:`funnel_significance` level under a polarity (Fingertips palette)."""
-    from ..compare._polarity import parse_polarity
+    from ..polarity import parse_polarity
 
     pol = parse_polarity(polarity)
     if pol == "low_is_good":

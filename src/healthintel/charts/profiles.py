@@ -28,7 +28,7 @@ SPINE_COLOURS = {"range": "#C9C9C9", "quartiles": "#8B8B8B", "comparator": "#8B0
 
 
 def _polarity(value) -> str:
-    from ..compare._polarity import parse_polarity
+    from ..polarity import parse_polarity
 
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "no_judgement"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..compare._periods import parse_periods
+from ..periods import parse_periods
 from ..errors import InvalidInputError
-from ..stats._common import require_columns
+from ..frames import require_columns
 from .base import PALETTE, Chart, finish, plt
 
 __all__ = ["trend", "target_trajectory", "BENCHMARK_COLOURS"]

@@ -15,6 +15,8 @@ Public names are loaded lazily.
 from __future__ import annotations
 
 from .._lazy import lazy_exports
+from ..periods import parse_period
+from ..polarity import parse_polarity
 
 _EXPORTS = {
     "benchmark": "benchmark",
@@ -25,10 +27,8 @@ _EXPORTS = {
     "kpi_status": "kpi",
     "kpi_dashboard": "kpi",
     "outcomes_tracker": "tracker",
-    "parse_polarity": "_polarity",
-    "parse_period": "_periods",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "parse_period", "parse_polarity"])
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -21,8 +21,8 @@ import pandas as pd
 
 from ..errors import InvalidInputError, describe_rows
 from ..stats._ci import byars_lower, byars_upper, wilson
-from ..stats._common import as_list, grouper, numeric, require_columns
-from ._polarity import (
+from ..frames import as_list, grouper, numeric, require_columns
+from ..polarity import (
     BEST, BETTER, HIGH_IS_GOOD, HIGHER, LOW_IS_GOOD, LOWER, NO_JUDGEMENT, NOT_APPLICABLE, NOT_COMPARED, SIMILAR,
     WORSE, WORST, parse_polarity,
 )

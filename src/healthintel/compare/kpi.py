@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError, describe_rows
-from ..stats._common import as_list, numeric, require_columns
-from ._periods import parse_periods
-from ._polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
+from ..frames import as_list, numeric, require_columns
+from ..periods import parse_periods
+from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
 
 __all__ = ["kpi_status", "kpi_dashboard", "RAG_LABELS"]
 

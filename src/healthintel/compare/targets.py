@@ -15,9 +15,9 @@ import pandas as pd
 import yaml
 
 from ..errors import InvalidInputError
-from ..stats._common import numeric, require_columns
-from ._periods import parse_period, parse_periods
-from ._polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
+from ..frames import numeric, require_columns
+from ..periods import parse_period, parse_periods
+from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
 
 __all__ = ["load_targets", "target_progress", "PROGRESS_LABELS"]
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..errors import FingertipsError, FingertipsOfflineError, InvalidInputError
 from ..sources.published import FINGERTIPS_EXTRACTS, _period_label, fingertips_extract
-from ._polarity import HIGH_IS_GOOD, LOW_IS_GOOD
+from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD
 from .benchmark import benchmark
 from .targets import load_targets, target_progress
 from .trend import recent_trend

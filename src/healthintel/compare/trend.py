@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError
-from ..stats._common import as_list, grouper, numeric, require_columns
-from ._periods import parse_periods
-from ._polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
+from ..frames import as_list, grouper, numeric, require_columns
+from ..periods import parse_periods
+from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
 
 __all__ = ["recent_trend", "TREND_LABELS", "CHI2_THRESHOLD", "N_POINTS"]
 

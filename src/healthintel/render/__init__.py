@@ -8,6 +8,7 @@
 - :func:`write_index`: ``reports/index.html`` (state merged across runs in ``reports/index.json``).
 - :mod:`~healthintel.render.cache`: skip unchanged chapters (content hash in ``reports/{chapter}/{slug}.hash``).
 - :mod:`~healthintel.render.guard`: disclosure checks on the executed notebook before any HTML is written.
+- :mod:`~healthintel.render.gallery`: the chart gallery notebook to HTML and PNGs (outside the series).
 """
 
 from healthintel.render.execute import ChapterResult, render_chapter

@@ -1,14 +1,14 @@
 """OHID Fingertips client: one interface over the legacy ``/api`` and the FingertipsNext JSON API.
 
 >>> from healthintel.sources.fingertips import FingertipsClient
->>> ft = FingertipsClient()                                   # legacy API, cache in data/raw/fingertips_cache
+>>> ft = FingertipsClient()                                   # legacy API, cache in data/interim/fingertips_cache
 >>> le = ft.indicator_data(90366, area_type=502)              # tidy frame (FingertipsData schema)
 >>> le.attrs["provenance"]                                    # request URL, fetched-at, API generation, cache
 >>> provenance_table(le)                                      # rows for the report's provenance table
 
-Every result is a tidy frame validated against :class:`~healthintel.sources.fingertips_tidy.FingertipsData`
+Every result is a tidy frame validated against :class:`~healthintel.sources.fingertips.tidy.FingertipsData`
 (deprivation category 1 = most deprived, whatever the backend). Responses are cached on disk (see
-:mod:`healthintel.sources.fingertips_http`); ``offline=True`` (or ``HEALTHINTEL_FINGERTIPS_OFFLINE=1``) answers
+:mod:`healthintel.sources.fingertips.http`); ``offline=True`` (or ``HEALTHINTEL_FINGERTIPS_OFFLINE=1``) answers
 from the cache only and raises :class:`~healthintel.errors.FingertipsOfflineError` naming a missing request.
 
 Backends (``backend=``):
@@ -29,10 +29,10 @@ from functools import partial
 
 import pandas as pd
 
-from ..errors import FingertipsError, FingertipsPayloadError, InvalidInputError
-from .fingertips_http import (CACHE_ENV, DEFAULT_MAX_AGE, Fetcher, FingertipsCache,  # noqa: F401 (re-exported)
+from ...errors import FingertipsError, FingertipsPayloadError, InvalidInputError
+from .http import (CACHE_ENV, DEFAULT_MAX_AGE, Fetcher, FingertipsCache,  # noqa: F401 (re-exported)
                               FingertipsStaleCacheWarning, Request, Response, RetryPolicy, default_cache_dir)
-from .fingertips_tidy import COLUMNS, FingertipsData, parse_json, tidy_areas, tidy_legacy_csv, tidy_next_json
+from .tidy import COLUMNS, FingertipsData, parse_json, tidy_areas, tidy_legacy_csv, tidy_next_json
 
 __all__ = [
     "FingertipsClient", "FingertipsData", "COLUMNS", "provenance_table", "indicator_data", "default_cache_dir",
@@ -69,7 +69,7 @@ class FingertipsClient:
     base_url : str, optional
         API root (defaults: see module docstring).
     cache_dir : path, optional
-        Cache folder (default ``$HEALTHINTEL_FINGERTIPS_CACHE`` or ``data/raw/fingertips_cache``).
+        Cache folder (default ``$HEALTHINTEL_FINGERTIPS_CACHE`` or ``data/interim/fingertips_cache``).
     max_age : timedelta, seconds, "12h", "7d", "never"
         Cached responses younger than this are used without asking the server (default 7 days). Offline mode
         ignores it (age is in the provenance).

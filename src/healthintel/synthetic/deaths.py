@@ -50,9 +50,9 @@ import pandas as pd
 from .. import config
 from ..errors import InvalidInputError
 from ..stats import assign_quantiles, life_expectancy, slope_index_of_inequality
-from .catalog import dataset, raw_path
-from .published import fingertips_extract
-from .readers import cached_parquet, imd2019_index, population_lsoa11_2019
+from ..sources.catalog import dataset, raw_path
+from ..sources.published import fingertips_extract
+from ..sources.readers import cached_parquet, imd2019_index, population_lsoa11_2019
 
 __all__ = [
     "VERSION", "DEFAULT_SEED", "YEARS", "PERIODS", "BAND_STARTS", "ONS_TARGETS", "SOURCES", "KENT_MEDWAY_LADS",

@@ -50,7 +50,7 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from .. import config
-from .catalog import dataset, raw_path
+from ..sources.catalog import dataset, raw_path
 
 VERSION = 1
 DEFAULT_SEED = 2026
@@ -59,7 +59,7 @@ SCHOOL_YEARS = ("Reception", "Year 6")
 AREA_CODES = ("E10000016", "E06000035")  # Kent county, Medway UA
 SOURCES = ["ncmp_england_imd_decile_2006_2018", "fingertips_y6_obesity_90323", "fingertips_reception_obesity_90319",
            "population_lsoa11_2019", "imd2019_index"]
-NOTE = ("Synthetic pupil-level NCMP records (healthintel.sources.synthetic_ncmp): real Kent and Medway LSOAs and "
+NOTE = ("Synthetic pupil-level NCMP records (healthintel.synthetic.ncmp): real Kent and Medway LSOAs and "
         "populations, BMI drawn to match published England obesity by deprivation decile. Not real children.")
 
 #: Published England figures (NHS Digital / NHS England NCMP, method notes §4): obesity incl. severe (%) for
@@ -289,7 +289,7 @@ def generate(*, seed: int = DEFAULT_SEED, academic_years=ACADEMIC_YEARS, scale: 
         Columns of :data:`healthintel.obesity.NCMP_SCHEMA` plus ``school_lad_code``; ``attrs["synthetic"]``.
     """
     from .. import deprivation, obesity
-    from . import readers
+    from ..sources import readers
 
     rng = np.random.default_rng(seed)
     dep = deprivation.load_deprivation("imd2019")

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidInputError, describe_rows
+from .errors import InvalidInputError, describe_rows
 
 _ISO = re.compile(r"^\s*(\d{4})-\d{2}-\d{2}\s*$")
 _QUARTER = re.compile(r"^\s*(\d{4})/(\d{2}|\d{4})\s*Q([1-4])\s*$", re.I)

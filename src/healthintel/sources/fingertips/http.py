@@ -35,8 +35,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from .. import __version__, config
-from ..errors import FingertipsError, FingertipsOfflineError, HealthIntelWarning, InvalidInputError
+from ... import __version__, config
+from ...errors import FingertipsError, FingertipsOfflineError, HealthIntelWarning, InvalidInputError
 
 CACHE_ENV = "HEALTHINTEL_FINGERTIPS_CACHE"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -49,9 +49,10 @@ class FingertipsStaleCacheWarning(HealthIntelWarning):
 
 
 def default_cache_dir() -> Path:
-    """``$HEALTHINTEL_FINGERTIPS_CACHE``, else ``<data/raw>/fingertips_cache`` (git-ignored raw data)."""
+    """``$HEALTHINTEL_FINGERTIPS_CACHE``, else ``<data/interim>/fingertips_cache`` (git-ignored; ``data/raw`` holds
+    only fetched, checksummed files)."""
     env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser().resolve() if env else config.raw_dir() / "fingertips_cache"
+    return Path(env).expanduser().resolve() if env else config.interim_dir() / "fingertips_cache"
 
 
 def parse_max_age(value) -> _dt.timedelta | None:

@@ -1,6 +1,6 @@
 """Render the chart gallery (``notebooks/explore/chart_gallery.ipynb``) to HTML and PNGs, outside ``make report``.
 
-``python -m healthintel.charts.gallery [output_dir]`` executes the notebook with papermill on the
+``python -m healthintel.render.gallery [output_dir]`` executes the notebook with papermill on the
 ``healthintel`` kernel and writes ``chart_gallery.html`` (the reviewer page, no code), the executed notebook and one
 PNG per chart (``NN_<title>.png``, decoded from the charts' embedded images) to ``output_dir``
 (default ``reports/gallery``). The report series and ``healthintel render`` are untouched.
@@ -43,7 +43,7 @@ def render_gallery(output_dir: str | Path | None = None, *, parameters: dict | N
     import nbformat
     import papermill as pm
 
-    from ..render.export import atomic_write, write_html
+    from .export import atomic_write, write_html
 
     out = Path(output_dir) if output_dir else config.reports_dir() / "gallery"
     out.mkdir(parents=True, exist_ok=True)

@@ -24,11 +24,11 @@ _BACKEND = typer.Option("legacy", "--backend", help="API generation: legacy or n
 _OFFLINE = typer.Option(False, "--offline", help="Never use the network: answer from the cache or fail.")
 _MAX_AGE = typer.Option("7d", "--max-age", help="Use cached responses younger than this (e.g. 12h, 7d, never).")
 _CACHE = typer.Option(None, "--cache-dir", help="Cache folder (default $HEALTHINTEL_FINGERTIPS_CACHE or "
-                                                "data/raw/fingertips_cache).")
+                                                "data/interim/fingertips_cache).")
 
 
 def _client(backend, offline, max_age, cache_dir):
-    from .fingertips import FingertipsClient
+    from ..sources.fingertips import FingertipsClient
 
     return FingertipsClient(backend, offline=offline or None, max_age=max_age, cache_dir=cache_dir)
 
@@ -49,7 +49,7 @@ def fetch(
     backend: str = _BACKEND, offline: bool = _OFFLINE, max_age: str = _MAX_AGE, cache_dir: Optional[Path] = _CACHE,
 ) -> None:
     """Fetch indicator data (into the cache) and summarise the tidy frame and its provenance."""
-    from .fingertips import provenance_table
+    from ..sources.fingertips import provenance_table
 
     try:
         with _client(backend, offline, max_age, cache_dir) as client:
@@ -97,7 +97,7 @@ def areas(
 @fingertips_app.command("cache-info")
 def cache_info(cache_dir: Optional[Path] = _CACHE) -> None:
     """List the cached responses: URL, API generation, fetched-at, age and size."""
-    from .fingertips_http import FingertipsCache
+    from ..sources.fingertips.http import FingertipsCache
 
     cache = FingertipsCache(cache_dir)
     entries = cache.entries()

@@ -6,7 +6,7 @@ Fingertips (``PholioObjects/Constants.cs`` ``PolarityIds``): −1 Not applicable
 
 from __future__ import annotations
 
-from ..errors import InvalidInputError
+from .errors import InvalidInputError
 
 LOW_IS_GOOD = "low_is_good"
 HIGH_IS_GOOD = "high_is_good"

@@ -14,14 +14,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from . import __version__
-from .errors import HealthIntelError
+from .. import __version__
+from ..errors import HealthIntelError
 
 app = typer.Typer(help="healthintel: population-health analytics and JSNA chapters for England.",
                   no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Fetch and list the real open data the package reads.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-from .sources.fingertips_cli import fingertips_app  # noqa: E402
+from .fingertips import fingertips_app  # noqa: E402
 
 data_app.add_typer(fingertips_app, name="fingertips")
 console = Console(stderr=True)
@@ -36,7 +36,7 @@ def version() -> None:
 @data_app.command("list")
 def data_list() -> None:
     """List the datasets in the catalog and whether each is in data/raw."""
-    from .sources.catalog import catalog, read_manifest
+    from ..sources.catalog import catalog, read_manifest
 
     manifest = read_manifest()["files"]
     table = Table("id", "title", "vintage", "in data/raw")
@@ -54,7 +54,7 @@ def data_fetch(
     force: bool = typer.Option(False, help="Fetch again even when data/raw holds a verified copy."),
 ) -> None:
     """Copy (or download) every catalogued file into data/raw, verifying checksums; writes MANIFEST.json."""
-    from .sources.catalog import catalog, fetch
+    from ..sources.catalog import catalog, fetch
 
     ids = dataset or list(catalog())
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
@@ -75,7 +75,7 @@ def data_fetch(
 
 def _register_render() -> None:
     try:
-        from .render.cli import render
+        from ..render.cli import render
     except ImportError as exc:  # render extras missing: keep data commands usable and say why
         @app.command("render")
         def render_unavailable() -> None:

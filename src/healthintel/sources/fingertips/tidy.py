@@ -33,7 +33,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import FingertipsPayloadError
+from ...errors import FingertipsPayloadError
 
 ENGLAND = "E92000001"
 
