@@ -8,11 +8,13 @@ EXTRAS ?= dev,growth
 STAMP := $(VENV)/.installed
 JOBS ?=
 
-.PHONY: help setup kernel data report test test-fast bench clean browser
+.PHONY: help setup kernel data report lint test test-fast bench clean browser
 
 help:
 	@echo "make report  - set up, fetch data and render the default chapter series (reports/index.html)"
-	@echo "make test    - set up and run the whole test suite"
+	@echo "make test    - set up, lint (ruff, mypy) and run the whole test suite"
+	@echo "make test-fast - lint and run the suite without the tests marked slow"
+	@echo "make lint    - ruff (E, F, B, UP, SIM) on src/tests/benchmarks and mypy on stats, render, chapters"
 	@echo "make data    - fetch the data into data/raw (checksums verified)"
 	@echo "make bench   - run the benchmarks (prints speed ratios against peers)"
 
@@ -42,8 +44,19 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 browser:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
-test: browser $(STAMP)
-	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-kernel-name healthintel -p no:cacheprovider $(PYTEST_ARGS)
+PYTEST := $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-kernel-name healthintel -p no:cacheprovider
+
+# ruff and mypy read their configuration from pyproject.toml; a lint error fails `make test` before pytest runs.
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+test: browser lint
+	$(PYTEST) $(PYTEST_ARGS)
+
+# Skips the tests marked slow (notebook execution, report rendering, long Monte-Carlo reference checks).
+test-fast: lint
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -e ".[bench]"

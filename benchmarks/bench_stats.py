@@ -165,7 +165,8 @@ def table(rows: list[dict]) -> str:
         speed = r.get("speedup")
         lines.append(
             f"| {r.get('work', '')} | {r.get('input', '')} | {_fmt_s(r.get('healthintel_s'))} | {r.get('peer', '')} "
-            f"| {_fmt_s(r.get('peer_s'))} | {'-' if speed is None or speed != speed else f'{speed:,.0f}x'} | {r.get('note', '')} |"
+            f"| {_fmt_s(r.get('peer_s'))} | {'-' if speed is None or speed != speed else f'{speed:,.0f}x'} "
+            f"| {r.get('note', '')} |"
         )
     return "\n".join(lines)
 

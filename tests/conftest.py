@@ -28,3 +28,11 @@ def reference_dir(shared_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def pheim_dir(reference_dir: Path) -> Path:
     return reference_dir / "pheim"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Notebook cells run by nbval (``make test`` collects ``notebooks/``) execute whole chapters: mark them slow
+    so ``make test-fast`` (``-m "not slow"``) skips them."""
+    for item in items:
+        if type(item).__module__.startswith("nbval"):
+            item.add_marker(pytest.mark.slow)

@@ -32,7 +32,8 @@ def test_environment_yml_agrees_with_pyproject():
         else:
             conda[_name(dep)] = dep
     have = {k: v for k, v in (conda | pip).items() if k not in ("python", "pip")}
-    assert set(have) == set(wanted), f"only in environment.yml: {set(have) - set(wanted)}; only in pyproject: {set(wanted) - set(have)}"
+    assert set(have) == set(wanted), (f"only in environment.yml: {set(have) - set(wanted)}; "
+                                      f"only in pyproject: {set(wanted) - set(have)}")
     for name, req in wanted.items():
         spec = req[len(name):].replace(" ", "")
         assert have[name].replace(" ", "")[len(name):] == spec, f"{name}: {have[name]!r} vs {req!r}"

@@ -50,11 +50,12 @@ def record(name: str, value: Any) -> None:
     _display({RECORD_MIMETYPE: payload}, raw=True)
 
 
-def recorded_values(notebook_path: str | Path) -> dict[str, Any]:
-    """All values recorded with :func:`record` in an executed notebook (later records win)."""
+def recorded_values(notebook: str | Path | Any) -> dict[str, Any]:
+    """All values recorded with :func:`record` in an executed notebook (a path, or a notebook already read);
+    later records win."""
     import nbformat
 
-    nb = nbformat.read(str(notebook_path), as_version=4)
+    nb = nbformat.read(str(notebook), as_version=4) if isinstance(notebook, (str, Path)) else notebook
     values: dict[str, Any] = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):

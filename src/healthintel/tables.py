@@ -73,10 +73,11 @@ def provenance_footer(dataset_ids: list[str], *, notes: str = "", extra: pd.Data
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in prov.itertuples(index=False)
     )
     head = "".join(f"<th>{html.escape(c)}</th>" for c in prov.columns)
-    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return HTML(
         '<section class="hi-provenance"><h2>Data sources and provenance</h2>'
-        f'<table class="hi-table" data-hi-table="provenance"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+        '<table class="hi-table" data-hi-table="provenance">'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
         f"<p>{html.escape(notes)}</p>"
         f"<p>Produced with healthintel {__version__} on {now}. Contains public sector information licensed under "
         "the Open Government Licence v3.0. Source: Office for National Statistics licensed under the Open "

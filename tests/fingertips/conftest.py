@@ -6,6 +6,8 @@ gets its own temporary cache folder and a ``sleep`` that records backoff delays 
 
 from __future__ import annotations
 
+import contextlib
+
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,10 +62,8 @@ def replay():
             for k, v in state.headers.get(route, {}).items():
                 self.send_header(k, v)
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a client that timed out
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):  # a client that timed out
-                pass
 
         def log_message(self, *args):
             pass

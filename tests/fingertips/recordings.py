@@ -28,6 +28,12 @@ OUTCOME_TO_LEGACY = {"NotCompared": "Not compared", "Lowest": "Lowest quintile",
 LEGACY_TO_OUTCOME = {v: k for k, v in OUTCOME_TO_LEGACY.items()}
 
 
+
+def csv_rows(path: Path, encoding: str = "utf-8") -> list[dict]:
+    """Every row of a CSV file as a dict (the file is closed before returning)."""
+    with open(path, encoding=encoding, newline="") as fh:
+        return list(csv.DictReader(fh))
+
 def legacy_header(shared: Path, parent_label: str = "percentiles") -> list[str]:
     header = (shared / FT / "fingertips_open_all_data_csv_header_2020.txt").read_text().strip().split(",")
     header = ["Compared to percentiles" if parent_label == "percentiles" and h.startswith("Compared to Region")
@@ -104,8 +110,7 @@ def _num(x):
 
 def sample_90362(shared: Path) -> list[dict]:
     """Healthy life expectancy, England and regions, 2009-11 (fingertipsR README head, real API values)."""
-    rows = list(csv.DictReader(open(shared / FT / "readme_fingertips_data_IndicatorID90362_AreaTypeID202_head.csv",
-                                    encoding="utf-8")))
+    rows = csv_rows(shared / FT / "readme_fingertips_data_IndicatorID90362_AreaTypeID202_head.csv")
     out = []
     for r in rows:
         y0 = int(r["Timeperiod"][:4])
@@ -148,7 +153,7 @@ def sample_from_next(shared: Path, name: str) -> list[dict]:
 
 def next_decile_labels(shared: Path) -> dict[int, str]:
     """FingertipsNext sequence -> label (10 = "Most deprived decile"), from its DataCreator categories list."""
-    rows = list(csv.DictReader(open(shared / FT / "next_datacreator" / "categories.csv", encoding="utf-8-sig")))
+    rows = csv_rows(shared / FT / "next_datacreator" / "categories.csv", encoding="utf-8-sig")
     first_type = rows[0]["CategoryTypeName"]
     return {int(r["Sequence"]): r["CategoryName"] for r in rows if r["CategoryTypeName"] == first_type}
 
@@ -158,7 +163,7 @@ def sample_le_local_deciles(shared: Path, area: str = "E06000035", sex: str = "1
     males; decile 1 = most deprived). The period is not documented; "2014 - 16" is assumed."""
     labels = next_decile_labels(shared)
     path = shared / "data" / "life_expectancy" / "PHEindicatormethods_LE_testdata_by_local_decile_kent_medway.csv"
-    rows = [r for r in csv.DictReader(open(path)) if r["GeoCode"] == area and r["Sex"] == sex]
+    rows = [r for r in csv_rows(path) if r["GeoCode"] == area and r["Sex"] == sex]
     ctype = "LSOA11 deprivation deciles within area (IMD2015)"
     out = []
     for r in rows:
@@ -182,7 +187,7 @@ def sample_ncmp_quintiles(shared: Path) -> list[dict]:
     seen, out = set(), []
     order = {"Most deprived quintile": 5, "Second most deprived quintile": 4, "Average deprived quintile": 3,
              "Second least deprived quintile": 2, "Least deprived quintile": 1}  # FingertipsNext sequence
-    for r in csv.DictReader(open(path)):
+    for r in csv_rows(path):
         if r["area_code"] != "E92000001" or r["inequality"] not in order or r["inequality"] in seen:
             continue
         seen.add(r["inequality"])

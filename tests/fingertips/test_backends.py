@@ -3,7 +3,6 @@ numbering (1 = most deprived always), periods, areas and provenance."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 import pandas as pd
@@ -125,7 +124,7 @@ def test_every_next_category_label_agrees_with_its_sequence(shared):
     """FingertipsNext's own category list: label word order and sequence (10 = most deprived) agree with
     1 = most deprived after conversion, for every category type it defines."""
     path = shared / rec.FT / "next_datacreator" / "categories.csv"
-    rows = list(csv.DictReader(open(path, encoding="utf-8-sig")))
+    rows = rec.csv_rows(path, encoding="utf-8-sig")
     assert len(rows) >= 100
     for r in rows:
         cols = deprivation_columns(r["CategoryTypeName"], r["CategoryName"], sequence=int(r["Sequence"]))
@@ -195,7 +194,7 @@ def test_next_period_labels_are_legacy_style(kind, start, end, label):
 # --- areas, metadata, provenance ---------------------------------------------------------------------------
 
 def _areas(shared, area_type_code):
-    rows = csv.DictReader(open(shared / rec.FT / "next_datacreator" / "areas.csv", encoding="utf-8-sig"))
+    rows = rec.csv_rows(shared / rec.FT / "next_datacreator" / "areas.csv", encoding="utf-8-sig")
     return [r for r in rows if r["AreaTypeCode"] == area_type_code]
 
 
@@ -229,7 +228,7 @@ def test_recorded_next_areas_example(served, make_client, shared):
 def test_area_types_from_vignette_sample(served, make_client, shared):
     import json
 
-    rows = list(csv.DictReader(open(shared / rec.FT / "vignette_area_types_202.csv")))
+    rows = rec.csv_rows(shared / rec.FT / "vignette_area_types_202.csv")
     body = json.dumps([{"Id": int(r["ParentAreaTypeID"]), "Name": r["ParentAreaTypeName"], "Short": None}
                        for r in rows]).encode()
     client = make_client()

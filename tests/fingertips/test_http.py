@@ -68,7 +68,7 @@ def test_expired_entry_is_refetched(make_client, replay, route, tmp_path):
     client.indicator_data(90362, 202)
     meta_path = next((tmp_path / "cache").glob("*.json"))
     meta = json.loads(meta_path.read_text())
-    meta["fetched_at"] = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat()
+    meta["fetched_at"] = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat()
     meta_path.write_text(json.dumps(meta))
     df = make_client(max_age="1h").indicator_data(90362, 202)
     assert replay.hits[route] == 2 and df.attrs["provenance"][0]["cache"] == "miss"

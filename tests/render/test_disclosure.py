@@ -27,7 +27,7 @@ COUNTS = pd.DataFrame({"group": ["a", "b", "c", "d"], "children": [0, 3, 12, 1_2
 
 
 def test_rule_text_and_threshold_from_environment(monkeypatch):
-    assert disclosure.RULE == disclosure.rule_text(5) and "between 1 and 4" in disclosure.RULE
+    assert disclosure.rule_text(5) == disclosure.RULE and "between 1 and 4" in disclosure.RULE
     assert "between 1 and 9" in disclosure.rule_text(10)
     monkeypatch.setenv(disclosure.THRESHOLD_ENV, "10")
     assert disclosure.threshold() == 10

@@ -79,7 +79,8 @@ def test_clean_removes_stderr_records_and_output_less_cells():
 
 def test_table_of_contents_is_nested_and_matches_nbconvert_ids():
     toc = table_of_contents(clean_for_report(executed_notebook(), "My chapter"))
-    assert [(t["text"], t["id"]) for t in toc] == [("First section", "First-section"), ("Second & last", "Second-&-last")]
+    assert [(t["text"], t["id"]) for t in toc] == [("First section", "First-section"),
+                                                  ("Second & last", "Second-&-last")]
     assert [c["text"] for c in toc[0]["children"]] == ["A detail"]
 
 

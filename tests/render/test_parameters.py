@@ -127,7 +127,8 @@ def test_series_yaml_expands_chapters_areas_and_periods(tmp_path):
         encoding="utf-8",
     )
     specs = load_series(path)
-    assert [(s["chapter"], s["parameters"].get("area"), s["parameters"].get("period"), s.get("slug")) for s in specs] == [
+    got = [(s["chapter"], s["parameters"].get("area"), s["parameters"].get("period"), s.get("slug")) for s in specs]
+    assert got == [
         ("fixture", "Kent", "2021/22", "kent-2021-22"),
         ("fixture", "Kent", "2022/23", "kent-2022-23"),
         ("fixture", "Tunbridge Wells", "2021/22", "tunbridge-wells-2021-22"),

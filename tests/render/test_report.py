@@ -53,7 +53,8 @@ def test_mark_synthetic_shows_a_note_and_flags_the_output(shown):
 def test_callout_kinds(shown):
     report.callout("Author's text goes here", kind="placeholder")
     (data, _), = shown
-    assert "healthintel-callout-placeholder" in data["text/html"] and "Author&#x27;s text goes here" in data["text/html"]
+    assert "healthintel-callout-placeholder" in data["text/html"]
+    assert "Author&#x27;s text goes here" in data["text/html"]
     with pytest.raises(ValueError, match="note, method, warning, placeholder"):
         report.callout("x", kind="shout")
 

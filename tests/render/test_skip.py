@@ -35,8 +35,12 @@ def test_hash_parts_change_with_each_input(notebooks, tmp_path, monkeypatch):
     base = cache.chapter_hash(source, {"area": "Dover", "n": 3}, kernel="healthintel", threshold=5)
     assert base["data"] == "no-manifest" and len(base["hash"]) == 64
     assert cache.chapter_hash(source, {"n": 3, "area": "Dover"}, kernel="healthintel", threshold=5) == base
-    assert cache.chapter_hash(source, {"area": "Dover", "n": 4}, kernel="healthintel", threshold=5)["hash"] != base["hash"]
-    assert cache.chapter_hash(source, {"area": "Dover", "n": 3}, kernel="healthintel", threshold=10)["hash"] != base["hash"]
+
+    def key(params, threshold=5):
+        return cache.chapter_hash(source, params, kernel="healthintel", threshold=threshold)["hash"]
+
+    assert key({"area": "Dover", "n": 4}) != base["hash"]
+    assert key({"area": "Dover", "n": 3}, threshold=10) != base["hash"]
 
     manifest = {"files": {"imd": {"path": "imd.csv", "sha256": "aa", "fetched_at": "2026-01-01T00:00:00"}}}
     (raw / "MANIFEST.json").write_text(json.dumps(manifest))
@@ -89,7 +93,8 @@ def test_second_run_skips_and_index_keeps_the_previous_result(notebooks, reports
     assert second.html_path == html and html.stat().st_mtime_ns == stamp  # nothing was rewritten
     assert second.rendered_at == first.rendered_at and second.seconds == first.seconds
     entry = read_state(reports)["fixture/dover"]
-    assert entry["status"] == "ok" and entry["rendered_at"] == first.rendered_at and entry["html"] == "fixture/dover.html"
+    assert entry["status"] == "ok" and entry["rendered_at"] == first.rendered_at
+    assert entry["html"] == "fixture/dover.html"
     assert leftovers(reports) == []
 
 
@@ -126,7 +131,8 @@ def test_missing_html_or_failed_run_is_not_skipped(notebooks, reports):
 
     failed, = _series(notebooks, reports, specs=[{"chapter": "failing", "parameters": {"area": "Dover"}}])
     assert failed.status == "failed" and not (reports / "failing" / "dover.hash").exists()
-    assert _series(notebooks, reports, specs=[{"chapter": "failing", "parameters": {"area": "Dover"}}])[0].status == "failed"
+    failing = [{"chapter": "failing", "parameters": {"area": "Dover"}}]
+    assert _series(notebooks, reports, specs=failing)[0].status == "failed"
 
 
 @pytest.mark.slow
@@ -148,3 +154,25 @@ def test_cli_summary_says_skipped_and_force_re_renders(notebooks, reports, tmp_p
     assert "skipped (unchanged)" in out.output and "0 ok, 1 skipped (unchanged)" in out.output
     out = run(["--force"])
     assert out.exit_code == 0 and "1 ok" in out.output and "skipped (unchanged)" not in out.output, out.output
+
+
+@pytest.mark.slow
+def test_a_refreshed_input_outside_raw_re_renders(notebooks, reports, tmp_path):
+    """A chapter that records ``render_inputs`` (as the outcomes tracker does for the Fingertips cache entries it
+    read) is skipped while those files are unchanged and re-rendered when one of them changes."""
+    entry = tmp_path / "interim" / "response.body"
+    entry.parent.mkdir()
+    entry.write_text("first response")
+    spec = {"chapter": "reads_cache", "parameters": {"area": "Dover", "input_path": str(entry)}}
+    first, = _series(notebooks, reports, specs=[spec])
+    assert first.status == "ok", first.error
+    stored = json.loads((reports / "reads_cache" / "dover.hash").read_text())
+    assert stored["inputs"] == [{"path": str(entry), "sha256": cache._sha(b"first response")}]
+
+    second, = _series(notebooks, reports, specs=[spec])
+    assert second.status == "skipped"
+
+    entry.write_text("refreshed response")
+    third, = _series(notebooks, reports, specs=[spec])
+    assert third.status == "ok" and not third.skipped
+    assert "refreshed response" in third.html_path.read_text()

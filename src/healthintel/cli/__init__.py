@@ -7,7 +7,6 @@ parameters (typer's usage errors also exit 2).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -47,8 +46,9 @@ def data_list() -> None:
 
 @data_app.command("fetch")
 def data_fetch(
-    dataset: Optional[list[str]] = typer.Option(None, "--dataset", "-d", help="Catalog id (repeatable); all if omitted."),
-    mirror: Optional[Path] = typer.Option(None, help="Local mirror folder (default $HEALTHINTEL_DATA_MIRROR or ../shared/data)."),
+    dataset: list[str] | None = typer.Option(None, "--dataset", "-d", help="Catalog id (repeatable); all if omitted."),
+    mirror: Path | None = typer.Option(
+        None, help="Local mirror folder (default $HEALTHINTEL_DATA_MIRROR or ../shared/data)."),
     no_mirror: bool = typer.Option(False, "--no-mirror", help="Ignore any local mirror; download instead."),
     offline: bool = typer.Option(False, help="Never use the network."),
     force: bool = typer.Option(False, help="Fetch again even when data/raw holds a verified copy."),
@@ -73,17 +73,21 @@ def data_fetch(
                   ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-def _register_render() -> None:
+def _register_render(target: typer.Typer = app) -> None:
+    """Add the ``render`` command to ``target``; when its dependencies cannot be imported, add a stand-in that
+    says why (the data commands stay usable)."""
     try:
         from ..render.cli import render
     except ImportError as exc:  # render extras missing: keep data commands usable and say why
-        @app.command("render")
+        reason = str(exc)  # ``exc`` itself is unbound once the except block ends
+
+        @target.command("render")
         def render_unavailable() -> None:
             """Render chapters (unavailable: see error)."""
-            console.print(f"[red]error:[/red] rendering is unavailable: {exc}")
-            raise typer.Exit(1)
+            console.print(f"[red]error:[/red] rendering is unavailable: {reason}")
+            raise typer.Exit(1) from None
     else:
-        app.command("render")(render)
+        target.command("render")(render)
 
 
 _register_render()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -45,8 +44,8 @@ def fetch(
     parent_area_type: int = typer.Option(15, "--parent-area-type", help="Legacy parent area type (15 England)."),
     year_type: str = typer.Option("financial", "--year-type", help="How legacy 'YYYY/YY' labels map to dates: "
                                                                    "financial or academic."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the tidy frame (.csv or .parquet)."),
-    backend: str = _BACKEND, offline: bool = _OFFLINE, max_age: str = _MAX_AGE, cache_dir: Optional[Path] = _CACHE,
+    out: Path | None = typer.Option(None, "--out", "-o", help="Also write the tidy frame (.csv or .parquet)."),
+    backend: str = _BACKEND, offline: bool = _OFFLINE, max_age: str = _MAX_AGE, cache_dir: Path | None = _CACHE,
 ) -> None:
     """Fetch indicator data (into the cache) and summarise the tidy frame and its provenance."""
     from ..sources.fingertips import provenance_table
@@ -80,7 +79,7 @@ def fetch(
 @fingertips_app.command("areas")
 def areas(
     area_type: str = typer.Option(..., "--area-type", "-a", help="Area type: legacy id (502) or Next key."),
-    backend: str = _BACKEND, offline: bool = _OFFLINE, max_age: str = _MAX_AGE, cache_dir: Optional[Path] = _CACHE,
+    backend: str = _BACKEND, offline: bool = _OFFLINE, max_age: str = _MAX_AGE, cache_dir: Path | None = _CACHE,
 ) -> None:
     """List the areas of one area type."""
     try:
@@ -95,14 +94,14 @@ def areas(
 
 
 @fingertips_app.command("cache-info")
-def cache_info(cache_dir: Optional[Path] = _CACHE) -> None:
+def cache_info(cache_dir: Path | None = _CACHE) -> None:
     """List the cached responses: URL, API generation, fetched-at, age and size."""
     from ..sources.fingertips.http import FingertipsCache
 
     cache = FingertipsCache(cache_dir)
     entries = cache.entries()
     typer.echo(f"Fingertips cache: {cache.directory} ({len(entries)} response(s))", err=True)
-    now = _dt.datetime.now(_dt.timezone.utc)
+    now = _dt.datetime.now(_dt.UTC)
     for e in entries:  # plain tab-separated lines: URLs must not be wrapped or cut
         try:
             age = now - _dt.datetime.fromisoformat(e["fetched_at"])

@@ -7,7 +7,10 @@ The hash covers
 - the healthintel package: every ``*.py`` file and package data file (``*.yaml``, templates, CSS) under the
   installed package directory, by relative path and content,
 - the raw data: ``data/raw/MANIFEST.json``'s ``id``/``path``/``sha256`` of every file (not its timestamps, so a
-  re-fetch of identical data does not re-render everything).
+  re-fetch of identical data does not re-render everything),
+- the inputs a chapter read from outside ``data/raw`` (e.g. Fingertips API responses in ``data/interim``): a chapter
+  records them as ``render_inputs`` (``[{"path", "sha256"}]``, :func:`healthintel.report.record`); they are stored
+  with the hash and re-checked before a skip, so a refreshed cache re-renders the chapters that read it.
 
 It is written to ``reports/<chapter>/<slug>.hash`` (JSON: the hash, its parts and the result of the run that
 produced the report) *after* the HTML, and removed before a new execution starts, so a run that dies half way
@@ -25,6 +28,8 @@ from typing import Any
 import healthintel
 from healthintel import config
 
+#: The recorded value (``report.record``) in which a chapter lists the files it read outside ``data/raw``.
+INPUTS_RECORD = "render_inputs"
 HASH_SUFFIX = ".hash"
 HASH_VERSION = 1
 _DATA_SUFFIXES = {".py", ".yaml", ".yml", ".j2", ".css", ".json", ".csv", ".tpl"}
@@ -73,6 +78,30 @@ def chapter_hash(notebook: str | Path, parameters: dict, *, kernel: str, thresho
     return parts
 
 
+def _file_sha(path: str) -> str | None:
+    try:
+        return _sha(Path(path).read_bytes())
+    except OSError:
+        return None
+
+
+def inputs_of(nb) -> list[dict[str, str]]:
+    """The ``render_inputs`` an executed notebook recorded, each ``{"path", "sha256"}`` (``[]`` when none)."""
+    from healthintel.report import recorded_values
+
+    listed = recorded_values(nb).get(INPUTS_RECORD) or []
+    out = []
+    for item in listed if isinstance(listed, list) else []:
+        if isinstance(item, dict) and item.get("path"):
+            out.append({"path": str(item["path"]), "sha256": str(item.get("sha256") or _file_sha(item["path"]))})
+    return out
+
+
+def inputs_current(inputs: list[dict[str, str]]) -> bool:
+    """True when every recorded input still has the checksum it had when the report was rendered."""
+    return all(_file_sha(item["path"]) == item["sha256"] for item in inputs)
+
+
 def hash_path(out_dir: Path, slug: str) -> Path:
     return out_dir / f"{slug}{HASH_SUFFIX}"
 
@@ -92,14 +121,18 @@ def unchanged(out_dir: Path, slug: str, parts: dict[str, str]) -> dict[str, Any]
         return None
     if not (out_dir / f"{slug}.html").is_file():
         return None
+    if not inputs_current(stored.get("inputs") or []):  # e.g. a Fingertips response the chapter read was refreshed
+        return None
     result = stored.get("result")
     return result if isinstance(result, dict) else None
 
 
-def store(out_dir: Path, slug: str, parts: dict[str, str], result: dict[str, Any]) -> None:
+def store(out_dir: Path, slug: str, parts: dict[str, str], result: dict[str, Any],
+          inputs: list[dict[str, str]] | None = None) -> None:
+    """Write the hash file: the hash, its parts, the run's result and the inputs read outside ``data/raw``."""
     from healthintel.render.export import atomic_write
 
-    payload = {"version": HASH_VERSION, **parts, "result": result}
+    payload = {"version": HASH_VERSION, **parts, "result": result, "inputs": list(inputs or [])}
     atomic_write(hash_path(out_dir, slug), json.dumps(payload, indent=2, default=str) + "\n")
 
 

@@ -7,7 +7,7 @@ unchanged), 1 a chapter failed, 2 bad parameters (nothing was run).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -89,18 +89,28 @@ def _summary(results, index_path: Path) -> None:
 
 
 def render(
-    chapter: Annotated[Optional[str], typer.Option(help="Chapter notebook name (notebooks/chapters/<name>.ipynb).")] = None,
-    area: Annotated[Optional[list[str]], typer.Option("--area", "-a", help="Area to render; repeat for several.")] = None,
-    series: Annotated[Optional[Path], typer.Option(help="Series YAML (default: the packaged series).")] = None,
-    param: Annotated[list[str], typer.Option("--param", "-p", help="Parameter as name=value (YAML scalar); repeatable.")] = [],  # noqa: B006
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes (default: CPU count).")] = None,
-    reports_dir: Annotated[Optional[Path], typer.Option(help="Output folder (default: reports/).")] = None,
+    chapter: Annotated[
+        str | None, typer.Option(help="Chapter notebook name (notebooks/chapters/<name>.ipynb).")
+    ] = None,
+    area: Annotated[list[str] | None, typer.Option("--area", "-a", help="Area to render; repeat for several.")] = None,
+    series: Annotated[Path | None, typer.Option(help="Series YAML (default: the packaged series).")] = None,
+    param: Annotated[
+        list[str], typer.Option("--param", "-p", help="Parameter as name=value (YAML scalar); repeatable.")
+    ] = [],  # noqa: B006
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes (default: CPU count).")] = None,
+    reports_dir: Annotated[Path | None, typer.Option(help="Output folder (default: reports/).")] = None,
     timeout: Annotated[int, typer.Option(help="Per-cell timeout in seconds.")] = 900,
     kernel: Annotated[str, typer.Option(help="Jupyter kernel name.")] = config.KERNEL_NAME,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
-    scheduler: Annotated[Optional[str], typer.Option(help="dask.distributed scheduler (tcp://host:8786 or 'local').")] = None,
-    executor: Annotated[str, typer.Option(help="'process' (local process pool) or 'dask' (a dask LocalCluster).")] = "process",
-    force: Annotated[bool, typer.Option("--force", help="Re-render chapters whose inputs, parameters and code are unchanged.")] = False,
+    scheduler: Annotated[
+        str | None, typer.Option(help="dask.distributed scheduler (tcp://host:8786 or 'local').")
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="'process' (local process pool) or 'dask' (a dask LocalCluster).")
+    ] = "process",
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-render chapters whose inputs, parameters and code are unchanged.")
+    ] = False,
 ) -> None:
     """Render chapter notebooks to HTML reports and update reports/index.html."""
     from healthintel.render.series import render_series

@@ -8,7 +8,7 @@ import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +184,7 @@ def render_chapter(
     remove_stale_temps(out_dir, slug)
 
     started = time.perf_counter()
-    rendered_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    rendered_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     fd, tmp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{slug}.", suffix=".tmp.ipynb")
     os.close(fd)
     tmp = Path(tmp_name)
@@ -252,7 +252,7 @@ def render_chapter(
     )
     if result.ok:
         try:
-            cache.store(out_dir, slug, parts, result.to_dict())
+            cache.store(out_dir, slug, parts, result.to_dict(), inputs=cache.inputs_of(facts))
         except OSError:  # no hash: the next run re-renders, which is always safe
             cache.forget(out_dir, slug)
     return result

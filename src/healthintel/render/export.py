@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,32 @@ def _keep_output(output) -> bool:
     return bool(visible)
 
 
+def _clean_code_cell(cell, tags) -> bool:
+    """Keep the visible outputs of a code cell (private mimetypes removed, images given alt text); False when
+    nothing is left to show."""
+    outputs = [o for o in cell.get("outputs", []) if _keep_output(o)]
+    for output in outputs:
+        data = output.get("data") or {}
+        for mime in [m for m in data if m.startswith(_PRIVATE_MIMETYPE)]:
+            del data[mime]
+        if any(m in data for m in ("image/png", "image/jpeg", "image/svg+xml")):
+            output.setdefault("metadata", {}).setdefault("healthintel", {})["alt"] = _image_alt(output)
+    if not outputs or "remove-output" in tags:
+        return False
+    cell.outputs = outputs
+    return True
+
+
+def _drop_title(cell, title: str) -> bool | None:
+    """Remove an H1 equal to ``title`` from a markdown cell: None when there is none, else whether the cell
+    still has text."""
+    match = _H1.search(cell.source)
+    if not (match and _TAG.sub("", match.group(1)).strip() == title):
+        return None
+    cell.source = (cell.source[: match.start()] + cell.source[match.end():]).strip()
+    return bool(cell.source)
+
+
 def clean_for_report(nb, title: str | None = None):
     """A copy of ``nb`` ready for the reviewer: hidden/stderr/error outputs and output-less code cells removed.
 
@@ -134,24 +160,13 @@ def clean_for_report(nb, title: str | None = None):
         tags = cell.get("metadata", {}).get("tags", [])
         if "papermill-error-cell-tag" in tags or "remove-cell" in tags:
             continue
-        if cell.cell_type == "code":
-            outputs = [o for o in cell.get("outputs", []) if _keep_output(o)]
-            for output in outputs:
-                data = output.get("data") or {}
-                for mime in [m for m in data if m.startswith(_PRIVATE_MIMETYPE)]:
-                    del data[mime]
-                if any(m in data for m in ("image/png", "image/jpeg", "image/svg+xml")):
-                    output.setdefault("metadata", {}).setdefault("healthintel", {})["alt"] = _image_alt(output)
-            if not outputs or "remove-output" in tags:
+        if cell.cell_type == "code" and not _clean_code_cell(cell, tags):
+            continue
+        if cell.cell_type == "markdown" and not dropped_title:
+            kept = _drop_title(cell, title or "")
+            dropped_title = kept is not None
+            if kept is False:
                 continue
-            cell.outputs = outputs
-        elif cell.cell_type == "markdown" and not dropped_title:
-            match = _H1.search(cell.source)
-            if match and _TAG.sub("", match.group(1)).strip() == title:
-                cell.source = (cell.source[: match.start()] + cell.source[match.end():]).strip()
-                dropped_title = True
-                if not cell.source:
-                    continue
         cells.append(cell)
     nb.cells = cells
     return nb
@@ -227,7 +242,7 @@ def export_html(
         "toc": table_of_contents(report_nb),
         "version": healthintel.__version__,
         "commit": git_commit(),
-        "rendered_at": rendered_at or datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "rendered_at": rendered_at or datetime.now(UTC).replace(microsecond=0).isoformat(),
         "kernel": kernel,
         "parameters": [(k, _display_value(v)) for k, v in parameters.items()],
         "disclosure_rule": disclosure.rule_text(disclosure_threshold or disclosure.threshold()),

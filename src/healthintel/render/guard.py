@@ -130,7 +130,8 @@ def check_table(table: _Table, *, threshold: int, max_rows: int, where: str) -> 
                         "display?); show tables through tables.table(..., counts=[...]) so disclosure control applies")
     identifiers = [h for h in table.header if _normal(h) in RECORD_IDENTIFIERS]
     if identifiers:
-        problems.append(f"{where}: {caption} has record identifier column(s) {identifiers}; reports show aggregates only")
+        problems.append(f"{where}: {caption} has record identifier column(s) {identifiers}; "
+                        "reports show aggregates only")
     if len(table.rows) > max_rows:
         problems.append(f"{where}: {caption} has {len(table.rows)} rows (> max_rows {max_rows}); that reads as "
                         "record-level data: aggregate it or raise the series' disclosure.max_rows")
@@ -169,4 +170,5 @@ def check_notebook(nb, *, threshold: int | None = None, max_rows: int = DEFAULT_
             for table in html_tables(text):
                 problems += check_table(table, threshold=threshold, max_rows=max_rows, where=f"output of cell {number}")
     if problems:
-        raise DisclosureError("; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else ""))
+        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        raise DisclosureError("; ".join(problems[:5]) + more)

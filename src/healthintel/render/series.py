@@ -6,7 +6,8 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 import yaml
 
@@ -48,39 +49,51 @@ def load_series(path: str | Path | None = None) -> list[dict]:
     The slug is the area's ("tunbridge-wells"), or area and period ("kent-2021-22") when there are periods.
     """
     path = Path(path) if path else DEFAULT_SERIES
+    doc = _read_series(path)
+    specs: list[dict] = []
+    for chapter, cfg in doc["chapters"].items():
+        specs += _chapter_specs(path, doc, str(chapter), cfg)
+    return specs
+
+
+def _read_series(path: Path) -> dict:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise RenderError(f"cannot read series {path}: {exc}") from exc
-    chapters = doc.get("chapters")
+    chapters = doc.get("chapters") if isinstance(doc, dict) else None
     if not isinstance(chapters, dict) or not chapters:
         raise RenderError(f"series {path}: 'chapters' must map chapter names to {{parameters: ...}}")
-    specs: list[dict] = []
-    for chapter, cfg in chapters.items():
-        cfg = cfg or {}
-        if not isinstance(cfg, dict):
-            raise RenderError(f"series {path}: chapter {chapter!r} must be a mapping, got {cfg!r}")
-        base = dict(cfg.get("parameters") or {})
-        settings = {**(doc.get("disclosure") or {}), **(cfg.get("disclosure") or {})}
-        areas = cfg.get("areas", doc.get("areas")) or [None]
-        periods = cfg.get("periods", doc.get("periods")) or [None]
-        for name, value in (("areas", areas), ("periods", periods)):
-            if not isinstance(value, list):
-                raise RenderError(f"series {path}: {name} of {chapter!r} must be a list, got {value!r}")
-        for area in areas:
-            for period in periods:
-                params = dict(base)
-                if area is not None:
-                    params["area"] = area
-                if period is not None:
-                    params["period"] = period
-                spec: dict[str, Any] = {"chapter": str(chapter), "parameters": params}
-                if period is not None:
-                    spec["slug"] = slugify(f"{area or 'default'} {period}")
-                if settings:
-                    spec["disclosure"] = dict(settings)
-                specs.append(spec)
-    return specs
+    return doc
+
+
+def _chapter_specs(path: Path, doc: dict, chapter: str, cfg) -> list[dict]:
+    """One spec per area × period of one chapter of a series."""
+    cfg = cfg or {}
+    if not isinstance(cfg, dict):
+        raise RenderError(f"series {path}: chapter {chapter!r} must be a mapping, got {cfg!r}")
+    base = dict(cfg.get("parameters") or {})
+    settings = {**(doc.get("disclosure") or {}), **(cfg.get("disclosure") or {})}
+    areas = cfg.get("areas", doc.get("areas")) or [None]
+    periods = cfg.get("periods", doc.get("periods")) or [None]
+    for name, value in (("areas", areas), ("periods", periods)):
+        if not isinstance(value, list):
+            raise RenderError(f"series {path}: {name} of {chapter!r} must be a list, got {value!r}")
+    return [_spec(chapter, base, settings, area, period) for area in areas for period in periods]
+
+
+def _spec(chapter: str, base: dict, settings: dict, area, period) -> dict:
+    params = dict(base)
+    if area is not None:
+        params["area"] = area
+    if period is not None:
+        params["period"] = period
+    spec: dict[str, Any] = {"chapter": chapter, "parameters": params}
+    if period is not None:
+        spec["slug"] = slugify(f"{area or 'default'} {period}")
+    if settings:
+        spec["disclosure"] = dict(settings)
+    return spec
 
 
 def series_disclosure(path: str | Path | None = None) -> dict:
@@ -101,7 +114,9 @@ def _describe(spec: dict) -> str:
 
 def validate_series(jobs_spec: Iterable[dict], notebooks_dir: str | Path | None = None) -> list[dict]:
     """Check every spec before any kernel starts; returns specs with merged parameters and slugs."""
-    checked, problems, seen = [], [], {}
+    checked: list[dict] = []
+    problems: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
     only_parameters = True
     for i, spec in enumerate(jobs_spec):
         if not isinstance(spec, dict) or "chapter" not in spec:
@@ -190,7 +205,7 @@ class _Progress:
     def done(self, result: ChapterResult) -> None:
         state = "skipped (unchanged)" if result.skipped else "ok" if result.ok else "FAILED"
         label = f"{result.chapter}/{result.slug} {state}"
-        if self.bar is not None:
+        if self.bar is not None and self.task is not None:
             self.bar.update(self.task, advance=1, description=label)
         elif self.tqdm is not None:
             self.tqdm.set_postfix_str(label)
@@ -203,7 +218,7 @@ class _Progress:
             self.tqdm.close()
 
 
-def _run_on_pool(specs, todo, kw, workers: int, results: list, bar: "_Progress") -> None:
+def _run_on_pool(specs, todo, kw, workers: int, results: list, bar: _Progress) -> None:
     """A spawn process pool; when a worker dies (SIGKILL, OOM) the pool breaks and takes every job still
     pending with it, so those jobs run again, each in its own one-process pool: only the job that kills its
     worker fails, the others complete."""
@@ -241,7 +256,7 @@ def _run_on_pool(specs, todo, kw, workers: int, results: list, bar: "_Progress")
             bar.done(result)
 
 
-def _run_on_dask(specs, todo, kw, scheduler: str, workers: int, results: list, bar: "_Progress") -> None:
+def _run_on_dask(specs, todo, kw, scheduler: str, workers: int, results: list, bar: _Progress) -> None:
     """The notebook is the unit of distribution: one task per spec on a dask.distributed cluster."""
     from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed
@@ -328,10 +343,11 @@ def render_series(
                 for i in todo:
                     spec = specs[i]
                     try:
-                        results[i] = _run(spec, kw)
+                        result = _run(spec, kw)
                     except Exception as exc:
-                        results[i] = _crashed(spec, exc, kw)
-                    bar.done(results[i])
+                        result = _crashed(spec, exc, kw)
+                    results[i] = result
+                    bar.done(result)
             else:
                 _run_on_pool(specs, todo, kw, workers, results, bar)
     finally:

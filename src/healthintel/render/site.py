@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import jinja2
 
@@ -103,7 +103,7 @@ def _write_index(results: list[ChapterResult], root: Path) -> Path:
         for key in ("html", "notebook"):
             if entry.get(key) and not (root / entry[key]).is_file():
                 entry[key] = None
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     atomic_write(
         root / STATE_FILE,
         json.dumps({"version": STATE_VERSION, "updated_at": now, "entries": entries}, indent=2, default=str) + "\n",

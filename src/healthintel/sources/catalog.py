@@ -85,7 +85,7 @@ class FetchRecord:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _atomic_copy(write, target: Path, check=None) -> None:
@@ -125,6 +125,46 @@ def read_manifest(raw_dir: Path | None = None) -> dict:
 def _write_manifest(raw_dir: Path, manifest: dict) -> None:
     data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
     _atomic_copy(lambda fh: fh.write(data), raw_dir / MANIFEST)
+
+
+def _fetch_one(ds: Dataset, target: Path, manifest: dict, *, mirror_path: Path | None, base_url: str | None,
+               offline: bool, force: bool, timeout: float) -> tuple[FetchRecord | None, str]:
+    """Fetch one dataset: already present, else from the mirror, else downloaded; ``(None, why)`` when it
+    cannot be had."""
+    if target.exists() and not force and sha256_of(target) == ds.sha256:
+        old = manifest["files"].get(ds.id, {})
+        return FetchRecord(ds.id, ds.path, ds.sha256, target.stat().st_size, "already present",
+                           old.get("origin", "data/raw"), old.get("fetched_at", _now())), ""
+    if mirror_path is not None and (mirror_path / ds.path).is_file():
+        return _copy_from_mirror(ds, target, mirror_path / ds.path), ""
+    if offline:
+        return None, "offline mode and not in the mirror"
+    url = f"{base_url.rstrip('/')}/{ds.path}" if base_url else ds.url
+    try:
+        _download(ds, target, url, timeout)
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        return None, f"download from {url} failed: {exc}"
+    return FetchRecord(ds.id, ds.path, ds.sha256, target.stat().st_size, "downloaded", url, _now()), ""
+
+
+def _copy_from_mirror(ds: Dataset, target: Path, src: Path) -> FetchRecord:
+    def copy(fh) -> None:
+        with open(src, "rb") as sfh:
+            shutil.copyfileobj(sfh, fh)
+
+    _atomic_copy(copy, target, lambda tmp: _verify(ds, tmp, f"the mirror ({src})"))
+    return FetchRecord(ds.id, ds.path, ds.sha256, target.stat().st_size, "copied from mirror", str(src), _now())
+
+
+def _download(ds: Dataset, target: Path, url: str, timeout: float) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise urllib.error.URLError(f"not an http(s) URL: {url}")
+
+    def download(fh) -> None:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (https/http only)
+            shutil.copyfileobj(resp, fh)
+
+    _atomic_copy(download, target, lambda tmp: _verify(ds, tmp, url))
 
 
 def fetch(
@@ -174,38 +214,11 @@ def fetch(
     records: list[FetchRecord] = []
     missing: list[tuple[Dataset, str]] = []
     for ds in entries:
-        target = raw_dir / ds.path
-        if target.exists() and not force and sha256_of(target) == ds.sha256:
-            old = manifest["files"].get(ds.id, {})
-            rec = FetchRecord(ds.id, ds.path, ds.sha256, target.stat().st_size, "already present",
-                              old.get("origin", "data/raw"), old.get("fetched_at", _now()))
-        elif mirror_path is not None and (mirror_path / ds.path).is_file():
-            src = mirror_path / ds.path
-
-            def _copy(fh, src=src):
-                with open(src, "rb") as sfh:
-                    shutil.copyfileobj(sfh, fh)
-
-            _atomic_copy(_copy, target, lambda tmp, src=src: _verify(ds, tmp, f"the mirror ({src})"))
-            rec = FetchRecord(ds.id, ds.path, ds.sha256, target.stat().st_size, "copied from mirror",
-                              str(src), _now())
-        elif offline:
-            missing.append((ds, "offline mode and not in the mirror"))
+        rec, why = _fetch_one(ds, raw_dir / ds.path, manifest, mirror_path=mirror_path, base_url=base_url,
+                              offline=offline, force=force, timeout=timeout)
+        if rec is None:
+            missing.append((ds, why))
             continue
-        else:
-            url = f"{base_url.rstrip('/')}/{ds.path}" if base_url else ds.url
-            try:
-                def _download(fh, url=url):
-                    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (https/http only)
-                        shutil.copyfileobj(resp, fh)
-
-                if not url.startswith(("http://", "https://")):
-                    raise urllib.error.URLError(f"not an http(s) URL: {url}")
-                _atomic_copy(_download, target, lambda tmp, url=url: _verify(ds, tmp, url))
-            except (urllib.error.URLError, OSError, TimeoutError) as exc:
-                missing.append((ds, f"download from {url} failed: {exc}"))
-                continue
-            rec = FetchRecord(ds.id, ds.path, ds.sha256, target.stat().st_size, "downloaded", url, _now())
         records.append(rec)
         manifest["files"][ds.id] = asdict(rec) | {
             "title": ds.title, "publisher": ds.publisher, "url": ds.url, "licence": ds.licence,

@@ -313,7 +313,8 @@ def provenance_table(*results) -> pd.DataFrame:
         title = "OHID Fingertips"
         if rec.get("indicator_id") is not None:
             name = rec.get("indicator_name")
-            title += f": {name} ({rec['indicator_id']})" if isinstance(name, str) else f": indicator {rec['indicator_id']}"
+            ind = rec["indicator_id"]
+            title += f": {name} ({ind})" if isinstance(name, str) else f": indicator {ind}"
         cache = rec.get("cache", "")
         cache_note = {"hit": "from cache", "miss": "downloaded", "stale": "expired cache (network failed)"}.get(
             cache, cache)
@@ -324,7 +325,8 @@ def provenance_table(*results) -> pd.DataFrame:
             "Licence": LICENCE,
             "Official URL": rec.get("request", ""),
             "SHA-256": (rec.get("sha256") or "")[:12] + "…",
-            "Fetched": f"{rec.get('fetched_at', 'not recorded')} ({cache_note}{', offline' if rec.get('offline') else ''})",
+            "Fetched": f"{rec.get('fetched_at', 'not recorded')} "
+                       f"({cache_note}{', offline' if rec.get('offline') else ''})",
         })
     return pd.DataFrame(rows, columns=["Source", "Publisher", "Vintage", "Licence", "Official URL", "SHA-256",
                                        "Fetched"])

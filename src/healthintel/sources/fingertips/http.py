@@ -30,7 +30,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 import httpx
@@ -161,7 +161,7 @@ class FingertipsCache:
         meta = {
             "url": request.url,
             "api_generation": request.generation,
-            "fetched_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "fetched_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "status": status,
             "content_type": content_type,
             "sha256": hashlib.sha256(body).hexdigest(),
@@ -210,7 +210,7 @@ def _age(fetched_at: str) -> _dt.timedelta:
         then = _dt.datetime.fromisoformat(fetched_at)
     except (TypeError, ValueError):
         return _dt.timedelta.max
-    return _dt.datetime.now(_dt.timezone.utc) - then
+    return _dt.datetime.now(_dt.UTC) - then
 
 
 def ssl_context(verify=True) -> ssl.SSLContext:

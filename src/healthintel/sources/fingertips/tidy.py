@@ -188,7 +188,7 @@ def add_period_columns(frame: pd.DataFrame, year_type: str = "financial") -> pd.
     parsed = {lab: parse_period(lab, year_type) for lab in labels.unique()}
     for i, col in enumerate(("period_start", "period_end")):
         given = pd.to_datetime(frame[col])
-        from_label = pd.to_datetime(labels.map(lambda x: parsed[x][i]).map(
+        from_label = pd.to_datetime(labels.map(lambda x, i=i: parsed[x][i]).map(
             lambda d: pd.Timestamp(d) if d is not None else pd.NaT))
         frame[col] = given.where(given.notna(), from_label)
     start = frame["period_start"]
@@ -383,10 +383,8 @@ def _key(name: str) -> str:
     return re.sub(r"\s+", "", name).lower()
 
 
-def tidy_legacy_csv(request_url: str, body: bytes, content_type: str = "", *,
-                    year_type: str = "financial") -> pd.DataFrame:
-    """Tidy frame from a legacy ``all_data/csv/...`` response (raises FingertipsPayloadError if malformed)."""
-    text = decode(request_url, body, content_type, "CSV")
+def _legacy_rows(request_url: str, text: str) -> tuple[list[str], list[list[str]]]:
+    """Header and data rows of a legacy CSV, checked for the required columns and for truncated lines."""
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
@@ -407,23 +405,22 @@ def tidy_legacy_csv(request_url: str, body: bytes, content_type: str = "", *,
             raise FingertipsPayloadError(
                 f"{request_url}: CSV line {i} has {len(r)} field(s) but the header has {len(header)}; the "
                 "response is truncated or malformed.", request=request_url)
-    names = []
-    for h, k in zip(header, keys):
-        if k in _LEGACY:
-            names.append(_LEGACY[k])
-        elif k == "comparedtopercentiles":  # the parent is England: nothing beyond compared_to_england
-            names.append("_" + k)
-        elif k.startswith("comparedto") and k.endswith("valueorpercentiles"):
-            names.append("compared_to_parent")
-        else:
-            names.append("_" + k)
-    frame = pd.DataFrame(data, columns=names, dtype=object).replace({"": None})
-    frame = frame.loc[:, ~pd.Index(names).duplicated()]
-    bad_id = pd.to_numeric(frame["indicator_id"], errors="coerce").isna()
-    if bad_id.any():
-        raise FingertipsPayloadError(f"{request_url}: 'Indicator ID' is not an integer on "
-                                     f"{int(bad_id.sum())} row(s), e.g. {frame.loc[bad_id, 'indicator_id'].iloc[0]!r}.",
-                                     request=request_url)
+    return header, data
+
+
+def _legacy_name(k: str) -> str:
+    """The tidy name of a legacy CSV column (by its normalised header); unknown columns get a ``_`` prefix."""
+    if k in _LEGACY:
+        return _LEGACY[k]
+    if k == "comparedtopercentiles":  # the parent is England: nothing beyond compared_to_england
+        return "_" + k
+    if k.startswith("comparedto") and k.endswith("valueorpercentiles"):
+        return "compared_to_parent"
+    return "_" + k
+
+
+def _legacy_numeric(frame: pd.DataFrame, request_url: str) -> None:
+    """Convert the numeric columns in place (missing ones become NaN); non-numeric text is an error."""
     for col in _NUMERIC:
         if col not in frame:
             frame[col] = np.nan
@@ -434,6 +431,22 @@ def tidy_legacy_csv(request_url: str, body: bytes, content_type: str = "", *,
             raise FingertipsPayloadError(f"{request_url}: column {col!r} has non-numeric value(s), e.g. "
                                          f"{frame.loc[bad, col].iloc[0]!r}.", request=request_url)
         frame[col] = num.astype(float)
+
+
+def tidy_legacy_csv(request_url: str, body: bytes, content_type: str = "", *,
+                    year_type: str = "financial") -> pd.DataFrame:
+    """Tidy frame from a legacy ``all_data/csv/...`` response (raises FingertipsPayloadError if malformed)."""
+    text = decode(request_url, body, content_type, "CSV")
+    header, data = _legacy_rows(request_url, text)
+    names = [_legacy_name(k) for k in (_key(h) for h in header)]
+    frame = pd.DataFrame(data, columns=names, dtype=object).replace({"": None})
+    frame = frame.loc[:, ~pd.Index(names).duplicated()]
+    bad_id = pd.to_numeric(frame["indicator_id"], errors="coerce").isna()
+    if bad_id.any():
+        raise FingertipsPayloadError(f"{request_url}: 'Indicator ID' is not an integer on "
+                                     f"{int(bad_id.sum())} row(s), e.g. {frame.loc[bad_id, 'indicator_id'].iloc[0]!r}.",
+                                     request=request_url)
+    _legacy_numeric(frame, request_url)
     for col in COLUMNS:
         if col not in frame:
             frame[col] = None
@@ -516,6 +529,33 @@ def _shape_error(request_url: str, exc: ValidationError, what: str) -> Fingertip
                                   f"{'; …' if exc.error_count() > 3 else ''}).", request=request_url)
 
 
+def _next_row(payload: _NextData, area: _Area, seg: _Segment, p: _Point, dep: _Deprivation | None, *, ci: str,
+              indicator_id: int | None, ancestor_code: str | None) -> dict:
+    """One tidy row from one FingertipsNext health-data point."""
+    bench = p.benchmarkComparison or _Benchmark()
+    b_code = bench.benchmarkAreaCode
+    parent_code = ancestor_code or (b_code if b_code and b_code != area.areaCode else None)
+    parent_name = bench.benchmarkAreaName if parent_code and parent_code == b_code else None
+    outcome = comparison_label(bench.outcome)
+    vs_england = b_code in (None, ENGLAND)
+    age = p.ageBand or seg.age
+    sex = p.sex or seg.sex
+    return {
+        "indicator_id": payload.indicatorId or indicator_id, "indicator_name": payload.name,
+        "area_code": area.areaCode, "area_name": area.areaName,
+        "area_type": area_type_from_code(area.areaCode),
+        "parent_code": parent_code, "parent_name": parent_name,
+        "sex": sex.value if sex else None, "age": age.value if age else None,
+        "category_type": dep.type if dep else None, "category": dep.value if dep else None,
+        "period_label": period_label(p.datePeriod.type, p.datePeriod.from_, p.datePeriod.to),
+        "period_start": pd.Timestamp(p.datePeriod.from_), "period_end": pd.Timestamp(p.datePeriod.to),
+        "value": p.value, f"lower_ci_{ci}": p.lowerCi, f"upper_ci_{ci}": p.upperCi,
+        "count": p.count, "recent_trend": p.trend,
+        "compared_to_england": outcome if vs_england else None,
+        "compared_to_parent": None if vs_england else outcome,
+    }
+
+
 def tidy_next_json(request_url: str, body: bytes, content_type: str = "", *, indicator_id: int | None = None,
                    ancestor_code: str | None = None) -> pd.DataFrame:
     """Tidy frame from a FingertipsNext ``/indicators/{id}/data`` response."""
@@ -530,28 +570,8 @@ def tidy_next_json(request_url: str, body: bytes, content_type: str = "", *, ind
         for seg in area.indicatorSegments:
             for p in seg.healthData:
                 dep = p.deprivation if p.deprivation is not None and not p.deprivation.isAggregate else None
-                bench = p.benchmarkComparison or _Benchmark()
-                b_code = bench.benchmarkAreaCode
-                parent_code = ancestor_code or (b_code if b_code and b_code != area.areaCode else None)
-                parent_name = bench.benchmarkAreaName if parent_code and parent_code == b_code else None
-                outcome = comparison_label(bench.outcome)
-                vs_england = b_code in (None, ENGLAND)
-                age = p.ageBand or seg.age
-                sex = p.sex or seg.sex
-                rows.append({
-                    "indicator_id": payload.indicatorId or indicator_id, "indicator_name": payload.name,
-                    "area_code": area.areaCode, "area_name": area.areaName,
-                    "area_type": area_type_from_code(area.areaCode),
-                    "parent_code": parent_code, "parent_name": parent_name,
-                    "sex": sex.value if sex else None, "age": age.value if age else None,
-                    "category_type": dep.type if dep else None, "category": dep.value if dep else None,
-                    "period_label": period_label(p.datePeriod.type, p.datePeriod.from_, p.datePeriod.to),
-                    "period_start": pd.Timestamp(p.datePeriod.from_), "period_end": pd.Timestamp(p.datePeriod.to),
-                    "value": p.value, f"lower_ci_{ci}": p.lowerCi, f"upper_ci_{ci}": p.upperCi,
-                    "count": p.count, "recent_trend": p.trend,
-                    "compared_to_england": outcome if vs_england else None,
-                    "compared_to_parent": None if vs_england else outcome,
-                })
+                rows.append(_next_row(payload, area, seg, p, dep, ci=ci, indicator_id=indicator_id,
+                                      ancestor_code=ancestor_code))
                 sequences.append(dep.sequence if dep else None)
     frame = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("period_sortable",)])
     if frame["indicator_id"].isna().any():
