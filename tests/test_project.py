@@ -59,9 +59,37 @@ def test_notebooks_are_stripped_and_thin():
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), f"{path} has outputs"
         tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(tagged) == 1, f"{path} needs exactly one parameters cell"
+        # chapters: typed as papermill reads them (name: type = literal  # help); explore notebooks may omit the type
+        pattern = r"^\w+: [^=]+ = .+  # .+" if path.parent.name == "chapters" else r"^\w+(: [^=]+)? = .+  # .+"
         for line in "".join(tagged[0]["source"]).splitlines():
-            assert re.match(r"^\w+ = .+  # .+", line), f"{path}: parameter line without literal + comment: {line}"
+            assert re.match(pattern, line), f"{path}: parameter line without type, literal and comment: {line}"
         for c in code:
             src = "".join(c["source"])
             assert not re.search(r"^\s*(def|class|for|while) ", src, re.M), f"{path}: logic in a notebook cell"
         assert nb["metadata"]["kernelspec"]["name"] == "healthintel"
+
+
+def test_chapter_notebooks_are_parameters_then_library_calls():
+    """A chapter notebook is a parameters cell, ``ch = chapters.<name>.build(...)`` and one call per table,
+    paragraph or figure: no branching, loops, comprehensions or pandas in its cells."""
+    for path in sorted((ROOT / "notebooks" / "chapters").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+                and "parameters" not in c.get("metadata", {}).get("tags", [])]
+        text = "\n".join(code)
+        assert f"chapters.{path.stem}.build(" in text, f"{path}: does not build its chapter"
+        for pattern, what in [(r"^\s*(if|elif|else|for|while|try|with)\b", "control flow"),
+                              (r"\bfor\b .+\bin\b", "a comprehension"), (r"\bimport pandas\b|\bpd\.", "pandas"),
+                              (r"\blambda\b", "a lambda")]:
+            assert not re.search(pattern, text, re.M), f"{path}: {what} in a notebook cell"
+
+
+def test_papermill_reads_a_type_and_help_for_every_chapter_parameter():
+    import papermill
+
+    for path in sorted((ROOT / "notebooks" / "chapters").glob("*.ipynb")):
+        params = papermill.inspect_notebook(str(path))
+        assert params, f"{path}: no parameters"
+        for name, info in params.items():
+            assert info["inferred_type_name"] not in (None, "None"), f"{path}: {name} has no type"
+            assert info["help"], f"{path}: {name} has no help text"
