@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from healthintel import obesity
+from healthintel import chapters, obesity
 from healthintel.errors import InvalidInputError
 
 from .conftest import make_records
@@ -42,7 +42,8 @@ def test_exclusion_counts_per_reason(km_lsoas):
     row9 = prep.pupils.set_index("pupil_id").loc["T000009"]
     assert row9["centile_source"].startswith("computed")
     age = (rec.loc[9, "age_months"] + 0.5) / 12
-    want = obesity.bmi_centile([age], [rec.loc[9, "sex"]], [rec.loc[9, "weight_kg"] / (rec.loc[9, "height_cm"] / 100) ** 2])
+    want = obesity.bmi_centile([age], [rec.loc[9, "sex"]],
+                               [rec.loc[9, "weight_kg"] / (rec.loc[9, "height_cm"] / 100) ** 2])
     assert row9["bmi_centile"] == pytest.approx(want["bmi_centile"].iloc[0], abs=1e-9)
     assert set(prep.pupils["national_quintile"]) <= {1, 2, 3, 4, 5}
 
@@ -72,11 +73,11 @@ def test_schema_errors_name_the_problem(km_lsoas):
 
 def test_chapter_parameters_are_validated():
     with pytest.raises(InvalidInputError, match="quintile_basis"):
-        obesity.chapter("Medway", quintile_basis="regional")
+        chapters.child_obesity.build(area="Medway", quintile_basis="regional")
     with pytest.raises(InvalidInputError, match="2020/21"):
-        obesity.chapter("Medway", academic_years=["2020/21"])
+        chapters.child_obesity.build(area="Medway", academic_years=["2020/21"])
     with pytest.raises(InvalidInputError, match="Reception"):
-        obesity.chapter("Medway", school_year="Year 5")
+        chapters.child_obesity.build(area="Medway", school_year="Year 5")
 
 
 def test_local_quantiles_follow_the_area_ranking(km_lsoas):

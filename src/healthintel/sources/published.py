@@ -15,7 +15,8 @@ import pandas as pd
 
 from .catalog import raw_path
 
-__all__ = ["kpi_dashboard_data", "fingertips_extract", "FINGERTIPS_EXTRACTS", "PUBLISHED_TARGET_OVERRIDES"]
+__all__ = ["kpi_dashboard_data", "fingertips_extract", "FINGERTIPS_EXTRACTS", "PUBLISHED_TARGET_OVERRIDES",
+           "NCMP_OBESITY_EXTRACTS", "ncmp_obesity_extract"]
 
 #: KPI rows the paper rated against the following financial year's target (see the KPI README): target set
 #: explicitly per period. PH25 2022/23 Q3 has no 2022/23 target, so the 2023/24 one applies anyway.
@@ -100,3 +101,25 @@ def fingertips_extract(indicator_id: int) -> pd.DataFrame:
     out = out.reset_index(drop=True)
     out.attrs["sources"] = [dataset_id]
     return out
+
+
+#: NCMP school year -> catalog id of the Fingertips obesity (incl. severe obesity) extract: 90323 / 90319.
+NCMP_OBESITY_EXTRACTS = {"Year 6": "fingertips_y6_obesity_90323", "Reception": "fingertips_reception_obesity_90319"}
+
+
+def ncmp_obesity_extract(school_year: str = "Year 6") -> pd.DataFrame:
+    """The published NCMP obesity prevalence (incl. severe) of one school year: England, Kent's districts and
+    Medway, single academic years, whole areas (no deprivation-quintile rows, no pooled periods).
+
+    Columns ``area_code``, ``area_name`` ("&" spelt "and"), ``academic_year``, ``value`` (%, 1 d.p.; no CIs in
+    the extract); the catalog id in ``attrs["sources"]``. ``school_year`` is a key of
+    :data:`NCMP_OBESITY_EXTRACTS`.
+    """
+    dataset_id = NCMP_OBESITY_EXTRACTS[school_year]
+    df = pd.read_csv(raw_path(dataset_id), encoding="utf-8-sig", na_values=["NA"])
+    df = df[df["inequality"].isna() & ~df["period"].astype(str).str.contains(" - ")]
+    out = pd.DataFrame({"area_code": df["area_code"], "area_name": df["area_name"].str.replace("&", "and"),
+                        "academic_year": df["period"].astype(str),
+                        "value": pd.to_numeric(df["value"], errors="coerce")})
+    out.attrs["sources"] = [dataset_id]
+    return out.reset_index(drop=True)

@@ -141,7 +141,7 @@ def targets() -> pd.DataFrame:
         w = (ref["measured"] / ref["measured"].sum()).to_numpy()
         x1, x10 = x[0], x[-1]
 
-        def curve(a, b, c):
+        def curve(a, b, c, x=x, x1=x1, x10=x10):
             return ndtr(a + b * x + c * (x - x1) * (x - x10))
 
         fitted = {}
@@ -149,7 +149,7 @@ def targets() -> pd.DataFrame:
             eng, most, least = (v / 100 for v in PUBLISHED_DECILE_EXTREMES[(sy, yr)])
             b = (ndtri(most) - ndtri(least)) / (x1 - x10)
             a = ndtri(most) - b * x1
-            c = brentq(lambda c: float(np.dot(w, curve(a, b, c))) - eng, -5, 5)
+            c = brentq(lambda c, a=a, b=b, eng=eng, w=w, curve=curve: float(np.dot(w, curve(a, b, c))) - eng, -5, 5)
             fitted[yr] = (a, b, c)
         totals = _england_total(sy)
         for yr in ACADEMIC_YEARS:
@@ -170,7 +170,8 @@ def targets() -> pd.DataFrame:
                 _, b1, c1 = fitted["2021/22"]
                 b, c = 1 + f * (b1 - 1), f * c1
                 eng_pub = totals[yr] / 100
-                a = brentq(lambda a: float(np.dot(w, curve(a, b, c))) - eng_pub, -5, 5)
+                a = brentq(lambda a, b=b, c=c, e=eng_pub, w=w, curve=curve: float(np.dot(w, curve(a, b, c))) - e,
+                           -5, 5)
                 p = curve(a, b, c)
                 basis = "shape interpolated 2017/18-2021/22, level fitted to England (Fingertips)"
                 eng_t = float(np.dot(w, p))
@@ -213,8 +214,8 @@ def _group_probits(school_year: str, p: np.ndarray) -> tuple[np.ndarray, np.ndar
     sh = shape()[school_year]
     boys, girls = np.empty(len(p)), np.empty(len(p))
     for k, pk in enumerate(p):
-        c = brentq(lambda c: MALE_SHARE * ndtr(c + sh["male"]) + (1 - MALE_SHARE) * ndtr(c + sh["female"]) - pk,
-                   -6, 6)
+        c = brentq(lambda c, pk=pk: MALE_SHARE * ndtr(c + sh["male"]) + (1 - MALE_SHARE) * ndtr(c + sh["female"])
+                   - pk, -6, 6)
         boys[k], girls[k] = c + sh["male"], c + sh["female"]
     return boys, girls
 

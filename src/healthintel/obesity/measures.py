@@ -1,0 +1,317 @@
+"""Child weight measures: counts, prevalence and the deprivation gap, its trend, the SII and target progress.
+
+- :data:`MEASURES` (prevalence measures per threshold set) and :func:`counts` / :func:`prevalence` (Wilson CIs);
+- :func:`deprivation_gap` (most − least deprived quantile, percentage points, Newcombe CI, and the ratio with
+  its Katz CI), :func:`sii` (slope index of inequality), :func:`gap_trend` (inverse-variance weighted regression
+  of the gap on year, z-test), :func:`target_progress` (through :func:`healthintel.compare.target_progress`)
+  and :func:`trajectory` — every output states its deprivation basis (national or local quantiles,
+  :func:`basis_label`) in a ``quintile_basis`` column;
+- :func:`published_prevalence`: the real Fingertips NCMP obesity figures (England, Kent districts, Medway), read
+  by :func:`healthintel.sources.published.ncmp_obesity_extract`.
+
+Statistics come from :mod:`healthintel.stats`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from ..errors import InvalidInputError
+from ..sources import published
+from .growth import CLINICAL
+from .ncmp import Prepared
+
+__all__ = ["MEASURES", "DEFAULT_TARGET", "PUBLISHED_IDS", "basis_label", "quantile_column", "counts", "prevalence",
+           "deprivation_gap", "sii", "gap_trend", "target_progress", "trajectory", "published_prevalence",
+           "start_year"]
+
+#: Prevalence measures: name -> (label, categories counted in the numerator) per threshold set.
+MEASURES = {
+    "population": {
+        "underweight": ("Underweight", ("underweight",)),
+        "healthy_weight": ("Healthy weight", ("healthy weight",)),
+        "overweight": ("Overweight (excl. obesity)", ("overweight",)),
+        "obesity": ("Obesity (incl. severe obesity)", ("obese", "severely obese")),
+        "severe_obesity": ("Severe obesity", ("severely obese",)),
+        "overweight_incl_obesity": ("Overweight incl. obesity", ("overweight", "obese", "severely obese")),
+    },
+    "clinical": {
+        "underweight": ("Underweight", ("underweight",)),
+        "healthy_weight": ("Healthy weight", ("healthy weight",)),
+        "overweight": ("Overweight (clinical, excl. obesity)", ("overweight",)),
+        "obesity": ("Obesity (clinical)", ("obese",)),
+        "overweight_incl_obesity": ("Overweight incl. obesity (clinical)", ("overweight", "obese")),
+    },
+}
+
+#: Default target: Kent and Medway Integrated Care Strategy outcome 1.3 (USERS.md; registry id "1.3").
+DEFAULT_TARGET = {
+    "id": "1.3", "measure": "overweight_incl_obesity", "school_year": "Year 6",
+    "baseline_period": "2021/22", "baseline_value": 13.2, "goal_period": "2027/28", "goal_value": 10.0,
+}
+
+
+def basis_label(basis: str, n: int = 5, *, vintage: str = "imd2019", area_name: str = "") -> str:
+    """Plain-English deprivation basis, stated on every output (e.g. "local IMD 2019 quintiles within Kent")."""
+    index = {"imd2019": "IMD 2019", "iod2025": "IoD 2025"}.get(vintage, vintage)
+    unit = {5: "quintiles", 10: "deciles"}.get(n, f"{n}-tiles")
+    if basis == "national":
+        return f"national {index} {unit} of the home LSOA, England ranks"
+    if basis == "local":
+        return f"local {index} {unit} of the home LSOA, ranked within {area_name or 'the area'} (equal LSOA counts)"
+    raise InvalidInputError(f"quintile_basis must be 'national' or 'local'; got {basis!r}.")
+
+
+def quantile_column(basis: str, n: int) -> str:
+    if basis not in ("national", "local"):
+        raise InvalidInputError(f"quintile_basis must be 'national' or 'local'; got {basis!r}.")
+    if n not in (5, 10):
+        raise InvalidInputError(f"n must be 5 (quintiles) or 10 (deciles); got {n!r}.")
+    return f"{basis}_{'quintile' if n == 5 else 'decile'}"
+
+
+# --- counts and prevalence -------------------------------------------------------------------------------------
+
+
+def _pupils_of(data) -> tuple[pd.DataFrame, str]:
+    if isinstance(data, Prepared):
+        return data.pupils, data.thresholds
+    if isinstance(data, pd.DataFrame) and "category" in data:
+        cats = list(data["category"].cat.categories) if hasattr(data["category"], "cat") else []
+        return data, "clinical" if cats == list(CLINICAL) else "population"
+    raise InvalidInputError("pass the result of obesity.prepare() (or its .pupils frame with a 'category' column).")
+
+
+def counts(data, *, by=None, measures=None) -> pd.DataFrame:
+    """Numerator (children in the measure) and denominator (children measured and analysed) per group × measure.
+
+    Parameters
+    ----------
+    data : Prepared or DataFrame
+        :func:`prepare` output (or its ``pupils``).
+    by : str or list of str, optional
+        Group columns, e.g. ``["academic_year", "school_year", "national_quintile"]``.
+    measures : list of str, optional
+        Names in :data:`MEASURES` (default all of the threshold set).
+
+    Returns
+    -------
+    DataFrame
+        ``by`` columns, ``measure``, ``measure_label``, ``numerator``, ``denominator`` (one row per group ×
+        measure; groups with no children are absent).
+    """
+    pupils, scheme = _pupils_of(data)
+    spec = MEASURES[scheme]
+    measures = list(spec) if measures is None else ([measures] if isinstance(measures, str) else list(measures))
+    unknown = [m for m in measures if m not in spec]
+    if unknown:
+        raise InvalidInputError(f"unknown measure(s) {unknown} for {scheme} thresholds; use {list(spec)}.")
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    missing = [c for c in by if c not in pupils]
+    if missing:
+        raise InvalidInputError(f"by column(s) {missing} are not in the pupil data (local quantiles need "
+                                "add_local_quantiles()).")
+    frame = pupils.dropna(subset=by) if by else pupils
+    frame = frame[frame["category"].notna()]
+    cat = pd.crosstab([frame[c] for c in by], frame["category"]) if by else \
+        frame["category"].value_counts().to_frame().T
+    cat = cat.reindex(columns=list(frame["category"].cat.categories), fill_value=0)
+    den = cat.sum(axis=1)
+    rows = []
+    for m in measures:
+        label, members = spec[m]
+        part = (cat[list(members)].sum(axis=1)).rename("numerator").to_frame()
+        part["denominator"] = den
+        part["measure"] = m
+        part["measure_label"] = label
+        rows.append(part)
+    out = pd.concat(rows)
+    out = out.reset_index(drop=not by)
+    if not by:
+        out = out.drop(columns=[c for c in out.columns if c not in ("numerator", "denominator", "measure",
+                                                                     "measure_label")])
+    out = out[by + ["measure", "measure_label", "numerator", "denominator"]]
+    out[["numerator", "denominator"]] = out[["numerator", "denominator"]].astype("int64")
+    return out.reset_index(drop=True)
+
+
+def prevalence(data, *, by=None, measures=None, confidence=0.95, basis: str | None = None) -> pd.DataFrame:
+    """Prevalence (%) with Wilson score CIs per group × measure (see :func:`counts` for the arguments).
+
+    ``basis`` (e.g. from :func:`basis_label`) is written to a ``quintile_basis`` column when given.
+    """
+    from ..stats import proportion
+
+    c = counts(data, by=by, measures=measures)
+    out = proportion(c, "numerator", "denominator", confidence=confidence, multiplier=100)
+    if basis is not None:
+        out["quintile_basis"] = basis
+    return out
+
+
+def _stack(data, by, basis, n, measure):
+    col = quantile_column(basis, n)
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    c = counts(data, by=by + [col], measures=[measure])
+    return c.rename(columns={col: "quantile"}), by
+
+
+def deprivation_gap(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, by=("academic_year",),
+                    confidence=0.95, area_name: str = "") -> pd.DataFrame:
+    """The deprivation gap: prevalence in the most minus the least deprived quantile (percentage points).
+
+    Parameters
+    ----------
+    data : Prepared or DataFrame
+        :func:`prepare` output (with :func:`add_local_quantiles` for ``basis="local"``).
+    measure : str
+        A :data:`MEASURES` name ("obesity", "overweight_incl_obesity", "severe_obesity", …).
+    basis : {"national", "local"}
+        National IMD quantiles of the home LSOA, or quantiles re-ranked within the area.
+    n : {5, 10}
+        Quintiles (gap = Q1 − Q5) or deciles (D1 − D10, the national NCMP definition).
+    by : sequence of str
+        Grouping (default academic year).
+
+    Returns
+    -------
+    DataFrame
+        ``by``, ``measure``, ``most_deprived`` / ``least_deprived`` prevalence (%), ``value`` (gap, pp),
+        ``lower_ci``, ``upper_ci`` (Newcombe hybrid score, method 10), ``ratio``, ``ratio_lower_ci``,
+        ``ratio_upper_ci`` (Katz log), counts of both groups, ``quintile_basis``.
+    """
+    from ..stats import proportion_difference, proportion_ratio
+
+    c, by = _stack(data, by, basis, n, measure)
+    diff = proportion_difference(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
+                                 confidence=confidence, multiplier=100)
+    ratio = proportion_ratio(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
+                             confidence=confidence)
+    out = diff[by + ["numerator_1", "denominator_1", "numerator_2", "denominator_2", "proportion_1",
+                     "proportion_2", "value", "lower_ci", "upper_ci"]].copy()
+    out = out.rename(columns={"proportion_1": "most_deprived", "proportion_2": "least_deprived",
+                              "numerator_1": "numerator_most", "denominator_1": "denominator_most",
+                              "numerator_2": "numerator_least", "denominator_2": "denominator_least"})
+    out.insert(len(by), "measure", measure)
+    out["ratio"] = ratio["value"].to_numpy()
+    out["ratio_lower_ci"] = ratio["lower_ci"].to_numpy()
+    out["ratio_upper_ci"] = ratio["upper_ci"].to_numpy()
+    out["statistic"] = f"gap, most minus least deprived {'quintile' if n == 5 else 'decile'} (percentage points)"
+    out["method"] = "Newcombe hybrid score (difference); Katz log (ratio)"
+    vintage = data.vintage if isinstance(data, Prepared) else "imd2019"
+    out["quintile_basis"] = basis_label(basis, n, vintage=vintage, area_name=area_name)
+    return out
+
+
+def sii(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, by=("academic_year",),
+        repetitions: int = 100_000, seed: int = 2026, area_name: str = "") -> pd.DataFrame:
+    """Slope index of inequality across deprivation quantiles (percentage points, most − least deprived end).
+
+    Calls :func:`healthintel.stats.slope_index_of_inequality` on the quantiles' prevalences with their Wilson
+    95% limits (``value_type="proportion"``, simulated limits). The multiplier is −100 so that a positive SII
+    means a higher prevalence at the most deprived end, like the gap.
+    """
+    from ..stats import proportion, slope_index_of_inequality
+
+    c, by = _stack(data, by, basis, n, measure)
+    p = proportion(c, "numerator", "denominator")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        out = slope_index_of_inequality(p, "quantile", "denominator", value="value", lower_ci="lower_ci",
+                                        upper_ci="upper_ci", value_type="proportion", multiplier=-100,
+                                        repetitions=repetitions, by=by or None, seed=seed)
+    out.insert(len(by), "measure", measure)
+    vintage = data.vintage if isinstance(data, Prepared) else "imd2019"
+    out["quintile_basis"] = basis_label(basis, n, vintage=vintage, area_name=area_name)
+    return out
+
+
+def start_year(period) -> np.ndarray:
+    """The start year of each period ("2021/22" -> 2021.0) as floats."""
+    return np.array([float(str(p)[:4]) for p in period], dtype=float)
+
+
+def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str = "value",
+              lower_ci: str = "lower_ci", upper_ci: str = "upper_ci", alpha: float = 0.05) -> pd.DataFrame:
+    """Is the gap narrowing? Inverse-variance weighted regression of the gap on year, with a z-test of the slope.
+
+    Each year's gap has SE = (upper − lower) / (2 × 1.959964) from its 95% Newcombe interval. Returns one row:
+    ``slope`` (percentage points per year), ``lower_ci``, ``upper_ci``, ``z``, ``p_value``, ``n_years``,
+    ``first_period``, ``last_period``, ``direction`` ("narrowing", "widening" or "no significant change" at
+    ``alpha``) and ``method``. Years are placed at their start year, so gaps in the series (e.g. the 2020/21
+    collection, partial because of COVID-19) are allowed.
+    """
+    d = gaps.dropna(subset=[value, lower_ci, upper_ci]).sort_values(period)
+    t = start_year(d[period])
+    y = d[value].to_numpy(dtype=float)
+    se = (d[upper_ci].to_numpy(dtype=float) - d[lower_ci].to_numpy(dtype=float)) / (2 * 1.959963984540054)
+    base = {"n_years": len(d), "first_period": d[period].iloc[0] if len(d) else None,
+            "last_period": d[period].iloc[-1] if len(d) else None,
+            "method": "inverse-variance weighted least squares of the gap on year; z-test of the slope"}
+    if len(d) < 3 or np.any(se <= 0):
+        return pd.DataFrame([{**base, "slope": np.nan, "lower_ci": np.nan, "upper_ci": np.nan, "z": np.nan,
+                              "p_value": np.nan, "direction": "cannot be calculated (fewer than 3 years)"}])
+    w = 1 / se ** 2
+    tbar = np.sum(w * t) / np.sum(w)
+    sxx = np.sum(w * (t - tbar) ** 2)
+    slope = np.sum(w * (t - tbar) * (y - np.sum(w * y) / np.sum(w))) / sxx
+    se_b = 1 / math.sqrt(sxx)
+    z = slope / se_b
+    p = 2 * (1 - ndtr(abs(z)))
+    direction = "no significant change" if p >= alpha else ("narrowing" if slope < 0 else "widening")
+    return pd.DataFrame([{**base, "slope": slope, "lower_ci": slope - 1.959963984540054 * se_b,
+                          "upper_ci": slope + 1.959963984540054 * se_b, "z": z, "p_value": p,
+                          "direction": direction}])
+
+
+def target_progress(gaps: pd.DataFrame, target: dict | None = None, *, period: str = "academic_year",
+                    value: str = "value") -> pd.DataFrame:
+    """Progress of the gap against a target (via :func:`healthintel.compare.target_progress`).
+
+    ``target``: ``baseline_period``, ``baseline_value``, ``goal_period``, ``goal_value`` (and optionally ``id``,
+    ``name``); default :data:`DEFAULT_TARGET` (Kent and Medway: 13.2 points in 2021/22 → 10 by 2028). The
+    required trajectory is the straight line from baseline to goal; the latest gap is "met", "on track" or
+    "off track" (lower is better).
+    """
+    from ..compare import target_progress as _progress
+
+    t = {**DEFAULT_TARGET, **(target or {})}
+    registry = pd.DataFrame([{
+        "id": str(t["id"]), "name": t.get("name", "Deprivation gap"), "polarity": "low_is_good",
+        "unit": "percentage points", "baseline_period": t["baseline_period"],
+        "baseline_value": float(t["baseline_value"]), "goal_period": t["goal_period"],
+        "goal_value": float(t["goal_value"]), "goal_change": np.nan,
+    }])
+    obs = pd.DataFrame({"id": str(t["id"]), "period": gaps[period].astype(str).to_numpy(),
+                        "value": gaps[value].to_numpy(dtype=float)})
+    return _progress(obs, registry)
+
+
+def trajectory(target: dict | None, periods) -> pd.DataFrame:
+    """Required value of the target's straight-line trajectory at each period (flat outside baseline–goal)."""
+    t = {**DEFAULT_TARGET, **(target or {})}
+    b, g = float(t["baseline_period"][:4]), float(t["goal_period"][:4])
+    yrs = start_year(periods)
+    frac = np.clip((yrs - b) / (g - b), 0, 1) if g != b else np.ones(len(yrs))
+    return pd.DataFrame({"academic_year": list(periods),
+                         "required": t["baseline_value"] + frac * (t["goal_value"] - t["baseline_value"])})
+
+
+# --- published figures (real) ----------------------------------------------------------------------------------
+
+#: School year -> catalog id of the real Fingertips obesity extract (90323 Year 6, 90319 Reception).
+PUBLISHED_IDS = published.NCMP_OBESITY_EXTRACTS
+
+
+def published_prevalence(school_year: str = "Year 6") -> pd.DataFrame:
+    """Real Fingertips obesity prevalence (incl. severe; 90323 Year 6 / 90319 Reception): England, Kent's
+    districts and Medway, single years. Columns ``area_code``, ``area_name``, ``academic_year``, ``value`` (%,
+    1 d.p., no CIs in the extract)."""
+    if school_year not in PUBLISHED_IDS:
+        raise InvalidInputError(f"school_year must be one of {list(PUBLISHED_IDS)}; got {school_year!r}.")
+    return published.ncmp_obesity_extract(school_year)
