@@ -1,8 +1,9 @@
 """The public health KPI dashboard chapter: commissioned-service KPIs rated Green / Amber / Red by quarter.
 
-:func:`build` reads the county council's published KPI figures (:func:`healthintel.sources.published.kpi_dashboard_data`)
-and rates them (:func:`healthintel.compare.kpi_status`); :class:`KpiDashboardChapter` gives the summary, the
-RAG-coloured dashboard table (:func:`dashboard_table`) and the methods note.
+:func:`build` reads the county council's published KPI figures
+(:func:`healthintel.sources.published.kpi_dashboard_data`) and rates them (:func:`healthintel.compare.kpi_status`);
+:class:`KpiDashboardChapter` gives the summary, the RAG-coloured dashboard table (:func:`dashboard_table`) and the
+methods note.
 """
 
 from __future__ import annotations

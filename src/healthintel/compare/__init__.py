@@ -17,8 +17,8 @@ Public names are loaded lazily.
 from __future__ import annotations
 
 from .._lazy import lazy_exports
-from ..periods import parse_period
-from ..polarity import parse_polarity
+from ..periods import parse_period as parse_period  # re-exported
+from ..polarity import parse_polarity as parse_polarity  # re-exported
 
 _EXPORTS = {
     "benchmark": "benchmark",
