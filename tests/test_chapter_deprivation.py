@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from healthintel.report import recorded_values
@@ -23,7 +21,7 @@ def rendered(tmp_path_factory):
 
 def test_chapter_renders_with_recorded_real_figures(rendered):
     _, results = rendered
-    for area, res in results.items():
+    for _area, res in results.items():
         assert res.status == "ok", res.error
     assert recorded_values(results["Medway"].notebook_path)["lsoas"] == 163
     assert recorded_values(results["Medway"].notebook_path)["average_score"] == pytest.approx(23.936, abs=5e-4)

@@ -114,9 +114,10 @@ def test_iod2025_weighted_needs_population():
 
 def test_profile_tables_and_text(kent_medway, england):
     from healthintel import geography
+    from healthintel.chapters import deprivation_profile
 
-    p = dep.profile(kent_medway, england, place=geography.resolve_area("Kent and Medway"),
-                    comparator=geography.resolve_area("England"))
+    p = deprivation_profile.from_frames(kent_medway, england, place=geography.resolve_area("Kent and Medway"),
+                                        comparator=geography.resolve_area("England"))
     assert p.headline["lsoas"] == 1065
     assert "1,065 LSOAs" in p.summary_markdown()
     html = p.local_quintile_table().to_html()

@@ -8,6 +8,8 @@ each national quintile; joining deprivation onto LSOA-level data with strict cod
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -262,120 +264,74 @@ def local_quantile_summary(data: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+@dataclass(frozen=True, eq=False)
 class DeprivationProfile:
-    """Everything the deprivation profile chapter shows for one area, computed once.
+    """Everything the deprivation profile of one area is computed from, computed once by :func:`profile`.
 
-    Built by :func:`profile`; its methods return display-ready tables, charts and text so that the chapter
-    notebook holds no logic.
+    Compute only: the chapter (:mod:`healthintel.chapters.deprivation_profile`) turns it into tables, charts
+    and text.
+
+    Attributes
+    ----------
+    lsoas, reference : DataFrame
+        The area's and the comparator's LSOAs (:func:`load_deprivation`).
+    place, comparator : geography.Area
+        The area and its comparator.
+    vintage : str
+        ``"imd2019"`` or ``"iod2025"``.
+    has_population : bool
+        True when every LSOA of the area has a population (IMD 2019).
+    headline : dict
+        :func:`headline` figures.
+    quintiles : DataFrame
+        People (or, without populations, LSOAs) in each national quintile against the comparator's shares.
+    domains : DataFrame
+        :func:`domain_summary`.
+    local : DataFrame
+        The area's LSOAs with local quintiles (count-based, and population-weighted when populations exist).
+    sources : list of str
+        Catalog ids behind the profile (index, populations, lookups and boundaries).
     """
 
-    def __init__(self, lsoas: pd.DataFrame, reference: pd.DataFrame, place, comparator):
-        self.lsoas, self.reference, self.place, self.comparator = lsoas, reference, place, comparator
-        self.vintage = lsoas.attrs.get("vintage", "imd2019")
-        if len(lsoas) == 0:
-            raise InvalidInputError(f"{place.name} has no LSOAs in {self.vintage}; check the area and vintage.")
-        self.has_population = not lsoas["population"].isna().any()
-        self.headline = headline(lsoas, reference)
-        self.quintiles = population_by_quintile(lsoas, reference) if self.has_population else \
-            _lsoa_share_by_quintile(lsoas, reference)
-        self.domains = domain_summary(lsoas)
-        local = local_quantiles(lsoas, n=5)
-        if self.has_population:
-            local = local_quantiles(local, n=5, weighted=True)
-        self.local = local
-        self.sources = SOURCES[self.vintage] + ["boundaries_lad24"] + (
-            ["boundaries_lsoa11_kent_medway"] if self.vintage == "imd2019" else ["boundaries_lsoa21_kent_medway"])
+    lsoas: pd.DataFrame
+    reference: pd.DataFrame
+    place: geography.Area
+    comparator: geography.Area
+    vintage: str
+    has_population: bool
+    headline: dict
+    quintiles: pd.DataFrame
+    domains: pd.DataFrame
+    local: pd.DataFrame
+    sources: list = field(default_factory=list)
 
     @property
     def index_name(self) -> str:
-        return "IMD 2019" if self.vintage == "imd2019" else "IoD 2025"
+        """``"IMD 2019"`` or ``"IoD 2025"``."""
+        return index_name(self.vintage)
 
-    def summary_markdown(self) -> str:
-        h, p, c = self.headline, self.place, self.comparator
-        pop = f"{h['population']:,.0f} residents (mid-2019)" if self.has_population else "population not available"
-        lines = [
-            f"**{p.name}** ({p.code}) has **{h['lsoas']:,} LSOAs** and {pop}.",
-            f"- Population-weighted average {self.index_name} score: **{h['average_score']:.1f}** "
-            f"({c.name}: {h['england_average_score']:.1f}; higher is more deprived).",
-            f"- LSOAs in England's most deprived 10%: **{h['lsoas_most_deprived_decile']}**; "
-            f"in the most deprived 20%: **{h['share_lsoas_most_deprived_quintile'] * 100:.1f}%** of the area's LSOAs.",
-        ]
-        if self.has_population:
-            lines.append(
-                f"- Residents living in England's most deprived quintile: "
-                f"**{h['share_population_most_deprived_quintile'] * 100:.1f}%** "
-                f"({c.name}: {h['england_share_population_most_deprived_quintile'] * 100:.1f}%).")
-        return "\n".join(lines)
+    def most_deprived(self, k: int = 10) -> pd.DataFrame:
+        """The ``k`` most deprived LSOAs of the area (:func:`most_deprived_lsoas`)."""
+        return most_deprived_lsoas(self.lsoas, k)
 
-    def quintile_table(self):
-        from .tables import table
+    def local_summary(self) -> pd.DataFrame:
+        """:func:`local_quantile_summary` of the local quintiles."""
+        return local_quantile_summary(self.local, 5)
 
-        q = self.quintiles.rename(columns={"imd_quintile": "National quintile (1 = most deprived)",
-                                           "population": "Residents", "share": "Share of residents",
-                                           "lsoas": "LSOAs", "england_share": f"{self.comparator.name} share"})
-        return table(q, caption=f"Residents of {self.place.name} by national {self.index_name} quintile",
-                     formats={"Residents": "{:,.0f}", "Share of residents": "{:.1%}",
-                              f"{self.comparator.name} share": "{:.1%}"})
+    def map_layers(self):
+        """``(lsoas, districts)`` polygons of the area (:func:`map_layers`)."""
+        return map_layers(self.lsoas)
 
-    def most_deprived_table(self, k: int = 10):
-        from .tables import table
 
-        t = most_deprived_lsoas(self.lsoas, k).rename(columns={
-            "lsoa_code": "LSOA", "lsoa_name": "Name", "lad_name": "District", "imd_score": "IMD score",
-            "imd_rank": "National rank (1 = most deprived)", "imd_decile": "National decile", "population": "Residents"})
-        return table(t, caption=f"The {k} most deprived LSOAs in {self.place.name} ({self.index_name})",
-                     formats={"IMD score": "{:.1f}", "Residents": "{:,.0f}",
-                              "National rank (1 = most deprived)": "{:,}"})
+def index_name(vintage: str) -> str:
+    """The display name of an index vintage: ``"IMD 2019"`` or ``"IoD 2025"``."""
+    return "IMD 2019" if vintage == "imd2019" else "IoD 2025"
 
-    def domain_table(self):
-        from .tables import table
 
-        t = self.domains.rename(columns={"domain": "Domain", "lsoas_most_deprived": "LSOAs in most deprived 20%",
-                                         "share_most_deprived": "Share of LSOAs", "england_share": "England"})
-        return table(t, caption=f"{self.place.name}: LSOAs in England's most deprived 20% by domain",
-                     formats={"Share of LSOAs": "{:.1%}", "England": "{:.0%}"})
-
-    def local_quintile_table(self):
-        from .tables import table
-
-        t = local_quantile_summary(self.local, 5).rename(columns={
-            "method": "Method", "local quintile": "Local quintile (1 = most deprived)", "lsoas": "LSOAs",
-            "population": "Residents", "mean_imd_score": "Mean IMD score", "population_share": "Share of residents",
-            "lsoa_share": "Share of LSOAs"})
-        return table(t, caption=f"Local deprivation quintiles within {self.place.name}",
-                     formats={"Residents": "{:,.0f}", "Mean IMD score": "{:.1f}", "Share of residents": "{:.1%}",
-                              "Share of LSOAs": "{:.1%}"})
-
-    def map(self):
-        from .charts import deprivation_map
-
-        polys, districts = map_layers(self.lsoas)
-        missing = len(self.lsoas) - len(polys)
-        chart = deprivation_map(polys, "imd_decile", self.place.name, n=10, outlines=districts, label_col="lad_name",
-                                title=f"LSOAs by national {self.index_name} decile: {self.place.name}")
-        if missing and len(polys):
-            chart.alt += f" {missing} LSOAs have no boundary in the data mirror and are not drawn."
-        return chart
-
-    def methods_markdown(self) -> str:
-        pop = POPULATION_NOTE[self.vintage]
-        return "\n".join([
-            f"- **Index**: English Indices of Deprivation ({self.index_name}), published by MHCLG; small areas are "
-            f"LSOAs ({'2011' if self.vintage == 'imd2019' else '2021'} census geography).",
-            "- **National deciles and quintiles** are the published equal-count bands of the national rank "
-            "(1 = most deprived): category d holds ranks (d−1)·N/n < rank ≤ d·N/n; healthintel recomputes them "
-            "from the ranks and checks them against the published deciles.",
-            "- **Local quintiles** rank the area's LSOAs by IMD score: count-based with the OHID rule "
-            "(PHEindicatormethods `phe_quantile`; ties share a quintile), and population-weighted (each quintile "
-            "holds about a fifth of residents; an LSOA is placed by the mid-point of its residents on the "
-            "cumulative scale).",
-            "- **Average score**: the population-weighted mean of LSOA scores using the IoD mid-2015 denominators "
-            "(File 6), which reproduces the published district 'average score' (File 10)." if self.vintage == "imd2019"
-            else "- **Average score**: unweighted mean of LSOA scores (LSOA 2021 populations are not in the mirror).",
-            f"- **Population**: {pop}.",
-            "- **Disclosure**: the chapter publishes aggregates of published statistics only; no record-level "
-            "data is used.",
-        ])
+def profile_sources(vintage: str) -> list[str]:
+    """Catalog ids behind a deprivation profile: the index, populations and lookups, and the boundaries."""
+    return SOURCES[vintage] + ["boundaries_lad24"] + (
+        ["boundaries_lsoa11_kent_medway"] if vintage == "imd2019" else ["boundaries_lsoa21_kent_medway"])
 
 
 def _lsoa_share_by_quintile(data: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
@@ -387,5 +343,23 @@ def _lsoa_share_by_quintile(data: pd.DataFrame, reference: pd.DataFrame) -> pd.D
 
 
 def profile(lsoas: pd.DataFrame, reference: pd.DataFrame, *, place, comparator) -> DeprivationProfile:
-    """Compute the deprivation profile of ``place`` against ``comparator`` (see :class:`DeprivationProfile`)."""
-    return DeprivationProfile(lsoas, reference, place, comparator)
+    """Compute the deprivation profile of ``place`` against ``comparator`` (see :class:`DeprivationProfile`).
+
+    Raises
+    ------
+    InvalidInputError
+        When ``lsoas`` is empty (the area has no LSOAs in the index's vintage).
+    """
+    vintage = lsoas.attrs.get("vintage", "imd2019")
+    if len(lsoas) == 0:
+        raise InvalidInputError(f"{place.name} has no LSOAs in {vintage}; check the area and vintage.")
+    has_population = not lsoas["population"].isna().any()
+    local = local_quantiles(lsoas, n=5)
+    if has_population:
+        local = local_quantiles(local, n=5, weighted=True)
+    return DeprivationProfile(
+        lsoas=lsoas, reference=reference, place=place, comparator=comparator, vintage=vintage,
+        has_population=has_population, headline=headline(lsoas, reference),
+        quintiles=population_by_quintile(lsoas, reference) if has_population else
+        _lsoa_share_by_quintile(lsoas, reference),
+        domains=domain_summary(lsoas), local=local, sources=profile_sources(vintage))

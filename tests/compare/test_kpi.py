@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from healthintel.compare import kpi_dashboard, kpi_status
+from healthintel.chapters.kpi_dashboard import dashboard_table
+from healthintel.compare import kpi_status
 from healthintel.errors import InvalidInputError
 from healthintel.sources.published import kpi_dashboard_data
 
@@ -61,7 +62,7 @@ def test_bad_polarity_names_the_rows():
 
 def test_dashboard_table_is_one_row_per_kpi_with_coloured_cells(kpis):
     status = kpi_status(kpis, polarity="polarity")
-    html = kpi_dashboard(status, value_text="value_text").to_html()
+    html = dashboard_table(status, value_text="value_text").to_html()
     assert html.count("<tr") == 15  # header + 14 KPIs
     assert "#92D050" in html and "#FFE08A" in html and "#C9C9C9" in html
     assert "Direction of travel" in html and "Mandated health visiting" in html

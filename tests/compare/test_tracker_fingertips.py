@@ -8,6 +8,7 @@ CIPFA nearest neighbours of Medway served by the nearest-neighbour route: **test
 plus a fixed offset; not published figures) that check the neighbour comparison.
 """
 
+# ruff: noqa: F811  (the fixtures imported from tests.fingertips.conftest are test parameters here)
 from __future__ import annotations
 
 import html
@@ -18,7 +19,7 @@ import statistics
 import pandas as pd
 import pytest
 
-from healthintel import tables
+from healthintel import chapters, tables
 from healthintel.compare.tracker import AREA_CODES, NEIGHBOUR_COLUMNS, REAL_LABEL, outcomes_tracker
 from healthintel.errors import InvalidInputError
 from healthintel.sources.published import FINGERTIPS_EXTRACTS, fingertips_extract
@@ -183,7 +184,7 @@ def test_nearest_neighbours_median_range_and_rank(replay, make_client, shared_di
     assert urls["nn"] in set(t.fingertips_provenance()["Official URL"])
     footer = tables.provenance_footer(t.sources, extra=t.fingertips_provenance())._repr_html_()
     assert html.escape(urls["nn"]) in footer
-    page = t.neighbour_table().to_html()
+    page = chapters.outcomes_tracker.from_tracker(t).neighbour_table().to_html()
     assert "data-hi-table" in page and "Southend-on-Sea" in page and "3 of 4" in page and "2 of 4" in page
 
 
@@ -372,3 +373,20 @@ def test_chapter_renders_from_a_warm_cache_with_fingertips_provenance(replay, ma
     assert "Fingertips API (legacy)" in page and "from cache, offline" in page
     assert "could not be answered" not in page and "78.2" in page  # the response's CI in the table
     assert "CIPFA nearest neighbours" in page and "Southend-on-Sea" in page and "rank 1 = best" in page
+
+
+def test_chapter_render_inputs_are_the_cache_files_read(replay, make_client, shared_dir):
+    """The chapter records each Fingertips response body it read (absolute path, SHA-256) as render_inputs."""
+    import hashlib
+    from pathlib import Path
+
+    urls = serve(replay, make_client(), shared_dir)
+    t = outcomes_tracker("Medway", source="fingertips", client=make_client())
+    inputs = chapters.outcomes_tracker.from_tracker(t).recorded_values()["render_inputs"]
+    assert len(inputs) == len(urls) == len({r["request"] for r in t.fingertips_requests})
+    for item in inputs:
+        path = Path(item["path"])
+        assert path.is_absolute() and path.parent == Path(t.fingertips_cache_dir) and path.suffix == ".body"
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == item["sha256"]
+    assert {i["sha256"] for i in inputs} == {r["sha256"] for r in t.fingertips_requests}
+    assert chapters.outcomes_tracker.from_tracker(outcomes_tracker("Medway")).render_inputs() == []

@@ -7,7 +7,9 @@ including the first user's own derived ones that no public tool benchmarks:
 - :func:`quintile_benchmark` — quintiles of all areas (PERCENTILE.INC bounds, or FingertipsNext NTILE);
 - :func:`recent_trend` — the "Recent trend" marker (chi-squared for linear trend / weighted regression);
 - :func:`load_targets`, :func:`target_progress` — the outcome-framework registry and progress to goal;
-- :func:`kpi_status`, :func:`kpi_dashboard` — RAG against target and floor, direction of travel.
+- :func:`kpi_status`, :func:`kpi_dashboard` — RAG against target and floor, direction of travel, the dashboard
+  frame;
+- :func:`outcomes_tracker` — every outcome indicator of an area with benchmark, trend, progress and neighbours.
 
 Public names are loaded lazily.
 """
@@ -15,8 +17,8 @@ Public names are loaded lazily.
 from __future__ import annotations
 
 from .._lazy import lazy_exports
-from ..periods import parse_period
-from ..polarity import parse_polarity
+from ..periods import parse_period as parse_period  # re-exported
+from ..polarity import parse_polarity as parse_polarity  # re-exported
 
 _EXPORTS = {
     "benchmark": "benchmark",
@@ -26,6 +28,7 @@ _EXPORTS = {
     "target_progress": "targets",
     "kpi_status": "kpi",
     "kpi_dashboard": "kpi",
+    "kpi_dashboard_frames": "kpi",
     "outcomes_tracker": "tracker",
 }
 

@@ -1,4 +1,4 @@
-"""KPI status: RAG against a target and a floor standard, direction of travel, and a one-page dashboard table.
+"""KPI status: RAG against a target and a floor standard, direction of travel, and the one-page dashboard frame.
 
 The first user's public-health commissioned-services dashboard rates each KPI each period: Green = target met or
 exceeded; Amber = target missed but floor standard met; Red = floor missed; "nca" = not currently available.
@@ -16,7 +16,7 @@ from ..frames import as_list, numeric, require_columns
 from ..periods import parse_periods
 from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
 
-__all__ = ["kpi_status", "kpi_dashboard", "RAG_LABELS"]
+__all__ = ["kpi_status", "kpi_dashboard", "kpi_dashboard_frames", "RAG_LABELS", "RAG_COLOURS"]
 
 GREEN, AMBER, RED, NCA, AMBER_OR_RED, NO_TARGET = "G", "A", "R", "nca", "A/R", "no target"
 RAG_LABELS = {
@@ -130,9 +130,9 @@ def kpi_status(
     return out.drop(columns=["_start", "_sign", "_x"])
 
 
-def kpi_dashboard(status: pd.DataFrame, *, kpi: str = "kpi_id", name: str = "kpi", period: str = "period",
-                  value_text: str | None = None, target: str = "target", caption: str = "KPI dashboard"):
-    """A one-page HTML dashboard table: one row per KPI, one RAG-coloured cell per period, target, direction.
+def kpi_dashboard_frames(status: pd.DataFrame, *, kpi: str = "kpi_id", name: str = "kpi", period: str = "period",
+                         value_text: str | None = None, target: str = "target") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The one-page dashboard as frames: one row per KPI, one cell per period, latest target and direction.
 
     Parameters
     ----------
@@ -146,9 +146,11 @@ def kpi_dashboard(status: pd.DataFrame, *, kpi: str = "kpi_id", name: str = "kpi
 
     Returns
     -------
-    pandas Styler
-        Cells coloured Green / Amber / Red / grey (nca) with the RAG letter beside each value, so colour is never
-        the only carrier of the rating; the last columns give the latest target and direction of travel.
+    (table, rag) : tuple of DataFrame
+        ``table``: ``KPI``, ``Indicator``, one column per period (text with the RAG letter beside each value,
+        so colour is never the only carrier of the rating), ``Latest target``, ``Direction of travel``.
+        ``rag``: the RAG code of each period cell (same index, the period columns; NaN where no row), for
+        colouring the cells (:data:`RAG_COLOURS`).
     """
     require_columns(status, kpi=kpi, name=name, period=period, target=target)
     frame = status.copy()
@@ -169,12 +171,13 @@ def kpi_dashboard(status: pd.DataFrame, *, kpi: str = "kpi_id", name: str = "kpi
                       "Direction of travel": latest["direction"].to_numpy()}),
     ], axis=1)
     table.columns = [str(c) for c in table.columns]
-    css = pd.DataFrame("", index=table.index, columns=table.columns)
-    for p in periods:
-        css[str(p)] = [
-            "" if pd.isna(r) else f"background-color:{RAG_COLOURS[r][0]};color:{RAG_COLOURS[r][1]};text-align:center"
-            for r in rags[p].to_numpy()
-        ]
-    from ..tables import table as _table
+    rag = rags.reset_index(drop=True)
+    rag.columns = [str(c) for c in rag.columns]
+    rag.columns.name = None
+    return table, rag
 
-    return _table(table, caption=caption).apply(lambda _: css, axis=None)
+
+def kpi_dashboard(status: pd.DataFrame, **columns) -> pd.DataFrame:
+    """The dashboard table of :func:`kpi_dashboard_frames` (without the RAG codes); the styled, coloured
+    report table is :func:`healthintel.chapters.kpi_dashboard.dashboard_table`."""
+    return kpi_dashboard_frames(status, **columns)[0]

@@ -1,5 +1,6 @@
 """The outcomes tracker: every registered outcome-framework indicator for an area with its latest value, CI,
-England benchmark, recent trend, progress to goal and a small trend chart.
+England benchmark, recent trend, progress to goal and the series behind each trend chart (compute only: the
+chapter :mod:`healthintel.chapters.outcomes_tracker` draws the tables and charts).
 
 Real published values exist for four Fingertips indicators: life expectancy 90366 and its SII 92901, Year 6
 obesity 90323 and excess weight 20602. They come from one of two places (``source=``):
@@ -311,7 +312,7 @@ class _FingertipsSource:
 
 @dataclass
 class OutcomesTracker:
-    """Results of :func:`outcomes_tracker` for one area (rows, series, charts, sources, nearest neighbours).
+    """Results of :func:`outcomes_tracker` for one area (rows, series, sources, nearest neighbours).
 
     Attributes
     ----------
@@ -342,6 +343,8 @@ class OutcomesTracker:
     neighbour_note : str
         Why there is no neighbour comparison with ``source="fingertips"`` (empty when there is one, and for
         the mirror source).
+    fingertips_cache_dir : str
+        The on-disk cache folder of the Fingertips client the tracker read from (empty for the mirror source).
     """
 
     area: str
@@ -356,6 +359,7 @@ class OutcomesTracker:
     neighbour_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_VALUE_COLUMNS),
                                            repr=False)
     neighbour_note: str = ""
+    fingertips_cache_dir: str = ""
 
     @property
     def n_neighbours(self) -> int:
@@ -380,24 +384,6 @@ class OutcomesTracker:
             return pd.DataFrame(columns=NEIGHBOUR_COLUMNS)
         return _neighbour_summary(self.neighbour_values)
 
-    def neighbour_table(self):
-        """:meth:`neighbours` as a report table (:func:`healthintel.tables.table`); the caption names the
-        neighbours."""
-        from ..tables import table
-
-        t = self.neighbours()
-        rng = [("–" if pd.isna(lo) else f"{lo:,.1f} – {hi:,.1f}")
-               for lo, hi in zip(t["neighbours_min"], t["neighbours_max"])]
-        rank = [("–" if pd.isna(r) else f"{int(r)} of {n}") for r, n in zip(t["rank"], t["n_ranked"])]
-        view = pd.DataFrame({
-            "Indicator": t["name"], "Period": t["period"], self.area: t["value"].astype(float),
-            "Neighbours with a value": t["n_neighbours"], "Neighbours' median": t["neighbours_median"],
-            "Neighbours' range": rng, "Rank (1 = best)": rank,
-        })
-        names = ", ".join(self.nearest_neighbours["area_name"])
-        return table(view, caption=f"{self.area} and its {self.n_neighbours} CIPFA nearest neighbours ({names})",
-                     formats={self.area: "{:,.1f}", "Neighbours' median": "{:,.1f}"})
-
     def fingertips_provenance(self) -> pd.DataFrame:
         """Provenance rows of the Fingertips requests (URL, API generation, fetched-at time, cache status) in the
         columns of :func:`healthintel.sources.catalog.provenance`, for the report footer (empty when none)."""
@@ -410,36 +396,14 @@ class OutcomesTracker:
         """Indicators whose published series was read from the Fingertips API (0 for the mirror source)."""
         return int((self.rows["origin"] == "fingertips").sum()) if len(self.rows) else 0
 
-    def show_source_note(self) -> None:
-        """Display :attr:`source_note` as a report callout (a warning when a request went unanswered)."""
-        if self.source_note:
-            from .. import report
-
-            report.callout(self.source_note, kind="warning" if self.notes else "note")
-
-    def show_neighbours(self) -> None:
-        """Display the nearest-neighbour table with its method note, or :attr:`neighbour_note` saying why there is
-        none (nothing for the mirror source)."""
-        from .. import report
-
-        if len(self.neighbours()):
-            from IPython.display import display
-
-            display(self.neighbour_table())
-            report.callout("CIPFA nearest neighbours from Fingertips; rank 1 = best (by the indicator's polarity) "
-                           "among the area and the neighbours with a value for the area's latest period.",
-                           kind="method")
-        elif self.neighbour_note:
-            report.callout(self.neighbour_note, kind="note")
-
     @property
     def source_note(self) -> str:
         """Where the real rows came from, and any fallback (plain text; empty for the mirror)."""
         if self.source != "fingertips":
             return ""
         text = (f"Published comparators from the Fingertips API (source=\"fingertips\", through the local cache): "
-                f"{self.n_from_api} indicator(s) read from the API; request, fetched-at time, API generation and cache status "
-                "are in the provenance table.")
+                f"{self.n_from_api} indicator(s) read from the API; request, fetched-at time, API generation and "
+                "cache status are in the provenance table.")
         if self.notes:
             text += (f" {len(self.notes)} request(s) could not be answered: " + " ".join(self.notes) +
                      " To answer them offline, run the chapter once with network access or set "
@@ -462,41 +426,18 @@ class OutcomesTracker:
         r = self.rows.set_index("id")
         return float(r.loc[indicator_id, "value"]) if indicator_id in r.index else None
 
-    def summary_markdown(self) -> str:
-        real = self.rows[self.rows["source"] == REAL_LABEL]
-        lines = [f"**{self.area}**: {len(self.rows)} indicators; {len(real)} with real published values, "
-                 f"{len(self.rows) - len(real)} with demo values (not real)."]
-        counts = self.rows.loc[self.rows["source"] == REAL_LABEL, "progress"].value_counts()
-        if len(counts):
-            lines.append("Progress of the real indicators to goal: " +
-                         ", ".join(f"{k}: {v}" for k, v in counts.items()) + ".")
-        return "\n\n".join(lines)
+    @property
+    def n_real(self) -> int:
+        """Indicators with real published values."""
+        return int((self.rows["source"] == REAL_LABEL).sum())
 
-    def table(self):
-        from ..tables import table
+    def progress(self) -> dict:
+        """Indicator id -> progress to goal ("met", "on track", "off track", "no data", "no target set")."""
+        return dict(zip(self.rows["id"], self.rows["progress"]))
 
-        t = self.rows
-        ci = [("not published" if pd.isna(lo) else f"{lo:,.1f} – {hi:,.1f}") for lo, hi in zip(t["lower_ci"], t["upper_ci"])]
-        goal = [("–" if pd.isna(g) else f"{g:,.1f} by {p}") for g, p in zip(t["goal_value"], t["goal_period"])]
-        view = pd.DataFrame({
-            "Indicator": t["name"], "Data": t["source"], "Period": t["period"], "Value": t["value"], "95% CI": ci,
-            "England": t["england"], "Compared with England": t["benchmark"], "Recent trend": t["trend"],
-            "Goal": goal, "Progress": t["progress"],
-        })
-        return table(view, caption=f"Outcome-framework indicators, {self.area}",
-                     formats={"Value": "{:,.1f}", "England": "{:,.1f}"})
-
-    def charts(self) -> list:
-        from ..charts.trends import trend
-
-        out = []
-        for _, r in self.rows.iterrows():
-            s = self.series[r["id"]]
-            label = "" if r["source"] == REAL_LABEL else f" ({DEMO_LABEL})"
-            cmp = s[["period", "england"]].rename(columns={"england": "value"}).dropna()
-            out.append(trend(s, benchmark="benchmark", comparator=cmp, area_name=self.area,
-                             title=f"{r['name']}{label}"[:80], unit=str(r["unit"])))
-        return out
+    def real_progress_counts(self) -> pd.Series:
+        """How many of the real indicators are in each progress category (most common first)."""
+        return self.rows.loc[self.rows["source"] == REAL_LABEL, "progress"].value_counts()
 
 
 def outcomes_tracker(area: str, *, targets: pd.DataFrame | None = None, source: str = "mirror",
@@ -601,4 +542,5 @@ def _track(area: str, targets, api) -> OutcomesTracker:
         pd.DataFrame(columns=_VALUE_COLUMNS)
     return OutcomesTracker(area=area, rows=frame, series=series, sources=sources, source="fingertips",
                            notes=list(api.notes), fingertips_requests=api.provenance, nearest_neighbours=nn,
-                           neighbour_values=values, neighbour_note=api.nn_note)
+                           neighbour_values=values, neighbour_note=api.nn_note,
+                           fingertips_cache_dir=str(api.client.cache.directory))

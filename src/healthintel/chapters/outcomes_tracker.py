@@ -1,0 +1,212 @@
+"""The outcomes tracker chapter: every outcome-framework indicator of an area, its benchmark, trend and progress.
+
+:func:`build` runs :func:`healthintel.compare.outcomes_tracker` (published series from the data mirror or the
+Fingertips API, demo series elsewhere); :class:`OutcomesTrackerChapter` gives the summary, the indicator table,
+the nearest-neighbour section, one trend chart per indicator, the methods note and the provenance footer (with
+one row per Fingertips request).
+
+The chapter also records, as ``render_inputs``, the Fingertips cache files it read (:func:`cache_file`) with their
+SHA-256, so ``healthintel render`` re-renders it when one of them is refreshed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import report, tables
+from ..charts.base import Chart
+from ..charts.trends import trend
+from ..compare.tracker import DEMO_LABEL, REAL_LABEL, OutcomesTracker, outcomes_tracker
+from ..sources.fingertips.http import FingertipsCache, Request
+from .base import Chapter
+
+__all__ = ["OutcomesTrackerChapter", "build", "from_tracker", "cache_file", "METHODS_NOTE"]
+
+METHODS_NOTE = (
+    "Benchmark: Fingertips' published 'compared with England' label for real rows (the mirror extracts carry "
+    "no confidence limits, so it is not recomputed here; with source=\"fingertips\" the published 95% confidence "
+    "limits are shown where the API has them); 95% CI overlapping the England value for demo rows. "
+    "Recent trend: the Fingertips rule (last 5 unbroken single-year points, weighted regression, significant at "
+    "99.8% with the leave-one-out sign check); 'Cannot be calculated' where periods are pooled years, the value "
+    "type has no Fingertips trend (life expectancy, SII, gaps) or CIs are not published. Progress: the latest value "
+    "against the straight-line trajectory from baseline to goal (met / on track / off track / no data). Goals and "
+    "the assumptions made where the strategy is not explicit are in healthintel/compare/targets.yaml."
+)
+NEIGHBOUR_METHOD = ("CIPFA nearest neighbours from Fingertips; rank 1 = best (by the indicator's polarity) among the "
+                    "area and the neighbours with a value for the area's latest period.")
+PROVENANCE_NOTES = "Demo rows use no source data."
+
+
+def cache_file(url: str, cache: FingertipsCache | str | Path | None = None) -> Path:
+    """The file holding the response body of the Fingertips request ``url`` in ``cache``.
+
+    Parameters
+    ----------
+    url : str
+        The request URL as the provenance records give it (``"request"``).
+    cache : FingertipsCache, path or None
+        The cache (or its folder); default the client's default cache folder.
+
+    Notes
+    -----
+    The cache keys an entry by its canonical URL (:attr:`~healthintel.sources.fingertips.http.Request.key`);
+    a :class:`~healthintel.sources.fingertips.http.Request` whose base URL is the whole ``url`` has that URL
+    and so that key. The body is ``<cache folder>/<key>.body``.
+    """
+    store = cache if isinstance(cache, FingertipsCache) else FingertipsCache(cache)
+    return store.directory / f"{Request('legacy', url, '').key}.body"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class OutcomesTrackerChapter(Chapter):
+    """The outcomes tracker of one area (built by :func:`build`).
+
+    Attributes
+    ----------
+    area : str
+        The tracked area.
+    tracker : compare.tracker.OutcomesTracker
+        The computed tracker: one row per indicator, the series behind each chart, Fingertips provenance and
+        the nearest-neighbour comparison.
+    """
+
+    area: str
+    tracker: OutcomesTracker
+
+    def render_inputs(self) -> list[dict[str, str]]:
+        """The Fingertips cache files the chapter read (``path``, absolute, and ``sha256`` of the file), one per
+        response body, in request order (empty for the mirror source)."""
+        cache = FingertipsCache(self.tracker.fingertips_cache_dir or None)
+        out: list[dict[str, str]] = []
+        for rec in self.tracker.fingertips_requests:
+            path = cache_file(rec["request"], cache)
+            if path.is_file() and str(path) not in {item["path"] for item in out}:
+                out.append({"path": str(path), "sha256": _sha256(path)})
+        return out
+
+    def recorded_values(self) -> dict[str, Any]:
+        """Indicators (all, real), headline values, progress per indicator, the source, Fingertips counts,
+        neighbours and ``render_inputs`` (:meth:`render_inputs`)."""
+        t = self.tracker
+        return {
+            "n_indicators": len(t.rows),
+            "n_real": t.n_real,
+            "le_male_latest": t.headline("G.2-LE-M"),
+            "y6_obesity_latest": t.headline("ctx-Y6-OB"),
+            "progress": t.progress(),
+            "source": t.source,
+            "n_from_fingertips_api": t.n_from_api,
+            "fingertips_unanswered": len(t.notes),
+            "n_neighbours": t.n_neighbours,
+            "render_inputs": self.render_inputs(),
+        }
+
+    def summary_markdown(self) -> str:
+        """Indicators with real and demo values, and the progress of the real ones to goal."""
+        rows = self.tracker.rows
+        n_real = self.tracker.n_real
+        lines = [f"**{self.area}**: {len(rows)} indicators; {n_real} with real published values, "
+                 f"{len(rows) - n_real} with demo values (not real)."]
+        counts = self.tracker.real_progress_counts()
+        if len(counts):
+            lines.append("Progress of the real indicators to goal: " +
+                         ", ".join(f"{k}: {v}" for k, v in counts.items()) + ".")
+        return "\n\n".join(lines)
+
+    def source_note(self) -> list[report.Block]:
+        """Where the real rows came from as a callout (a warning when a Fingertips request went unanswered);
+        an empty list for the mirror source."""
+        text = self.tracker.source_note
+        if not text:
+            return []
+        return [report.callout_block(text, "warning" if self.tracker.notes else "note")]
+
+    def indicator_table(self):
+        """One row per indicator: value, CI, England, benchmark, recent trend, goal and progress."""
+        t = self.tracker.rows
+        ci = [("not published" if pd.isna(lo) else f"{lo:,.1f} – {hi:,.1f}")
+              for lo, hi in zip(t["lower_ci"], t["upper_ci"])]
+        goal = [("–" if pd.isna(g) else f"{g:,.1f} by {p}") for g, p in zip(t["goal_value"], t["goal_period"])]
+        view = pd.DataFrame({
+            "Indicator": t["name"], "Data": t["source"], "Period": t["period"], "Value": t["value"], "95% CI": ci,
+            "England": t["england"], "Compared with England": t["benchmark"], "Recent trend": t["trend"],
+            "Goal": goal, "Progress": t["progress"],
+        })
+        return tables.table(view, caption=f"Outcome-framework indicators, {self.area}",
+                            formats={"Value": "{:,.1f}", "England": "{:,.1f}"})
+
+    def neighbour_table(self):
+        """The area against its CIPFA nearest neighbours (:meth:`OutcomesTracker.neighbours`) as a report table;
+        the caption names the neighbours."""
+        t = self.tracker.neighbours()
+        rng = [("–" if pd.isna(lo) else f"{lo:,.1f} – {hi:,.1f}")
+               for lo, hi in zip(t["neighbours_min"], t["neighbours_max"])]
+        rank = [("–" if pd.isna(r) else f"{int(r)} of {n}") for r, n in zip(t["rank"], t["n_ranked"])]
+        view = pd.DataFrame({
+            "Indicator": t["name"], "Period": t["period"], self.area: t["value"].astype(float),
+            "Neighbours with a value": t["n_neighbours"], "Neighbours' median": t["neighbours_median"],
+            "Neighbours' range": rng, "Rank (1 = best)": rank,
+        })
+        names = ", ".join(self.tracker.nearest_neighbours["area_name"])
+        return tables.table(view, caption=f"{self.area} and its {self.tracker.n_neighbours} CIPFA nearest "
+                                          f"neighbours ({names})",
+                            formats={self.area: "{:,.1f}", "Neighbours' median": "{:,.1f}"})
+
+    def neighbour_section(self) -> list:
+        """The nearest-neighbour table with its method note; or a note saying why there is none; or nothing
+        (an empty list: the mirror source)."""
+        if len(self.tracker.neighbours()):
+            return [self.neighbour_table(), report.callout_block(NEIGHBOUR_METHOD, "method")]
+        if self.tracker.neighbour_note:
+            return [report.callout_block(self.tracker.neighbour_note, "note")]
+        return []
+
+    def trend_charts(self) -> list[Chart]:
+        """One small trend chart per indicator (points coloured by the benchmark, CIs, England dashed)."""
+        out = []
+        for _, r in self.tracker.rows.iterrows():
+            s = self.tracker.series[r["id"]]
+            label = "" if r["source"] == REAL_LABEL else f" ({DEMO_LABEL})"
+            cmp = s[["period", "england"]].rename(columns={"england": "value"}).dropna()
+            out.append(trend(s, benchmark="benchmark", comparator=cmp, area_name=self.area,
+                             title=f"{r['name']}{label}"[:80], unit=str(r["unit"])))
+        return out
+
+    def methods_note(self) -> report.Block:
+        """How benchmark, recent trend and progress are worked out, as a method callout."""
+        return report.callout_block(METHODS_NOTE, "method")
+
+    def provenance_extra(self) -> pd.DataFrame | None:
+        """One provenance row per Fingertips request (empty for the mirror source)."""
+        return self.tracker.fingertips_provenance()
+
+
+def from_tracker(tracker: OutcomesTracker) -> OutcomesTrackerChapter:
+    """The chapter of an already computed :func:`healthintel.compare.outcomes_tracker` result."""
+    return OutcomesTrackerChapter(sources=tuple(tracker.sources),
+                                  synthetic_note=tracker.demo_note if tracker.has_demo else "",
+                                  provenance_notes=PROVENANCE_NOTES, area=tracker.area, tracker=tracker)
+
+
+def build(*, area: str = "Medway", source: str = "mirror") -> OutcomesTrackerChapter:
+    """Build the outcomes tracker chapter.
+
+    Parameters
+    ----------
+    area : str
+        "Kent and Medway", "Kent" or "Medway" (real Fingertips values exist for Medway; from the API also for
+        Kent).
+    source : {"mirror", "fingertips"}
+        Where published comparators come from: the data mirror extracts, or the Fingertips API through the
+        local cache (offline: the cache only).
+    """
+    return from_tracker(outcomes_tracker(area, source=source))
