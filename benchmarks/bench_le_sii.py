@@ -146,11 +146,13 @@ def run(quick: bool = False) -> list[dict]:
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| statistic | workload | healthintel (s) | peer | peer (s) | peer / healthintel |", "|---|---|---|---|---|---|"]
+    lines = ["| statistic | workload | healthintel (s) | peer | peer (s) | peer / healthintel |",
+             "|---|---|---|---|---|---|"]
     for r in results:
         peer_s = "-" if np.isnan(r["peer_s"]) else f"{r['peer_s']:.3g}"
         ratio = "-" if np.isnan(r["ratio"]) else f"{r['ratio']:,.0f}x"
-        lines.append(f"| {r['statistic']} | {r['workload']} | {r['healthintel_s']:.3g} | {r['peer']} | {peer_s} | {ratio} |")
+        lines.append(f"| {r['statistic']} | {r['workload']} | {r['healthintel_s']:.3g} | {r['peer']} | {peer_s} "
+                     f"| {ratio} |")
     return "\n".join(lines)
 
 

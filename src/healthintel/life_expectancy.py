@@ -18,23 +18,25 @@ Owns:
   (:func:`sii`, via :func:`healthintel.stats.slope_index_of_inequality`).
 - **Trend** over periods, **progress against the target** (the outcome-framework registry in
   :mod:`healthintel.compare`), **comparison with England** (Fingertips CI-overlap benchmark) and with a comparator
-  group of areas: the :func:`profile` a chapter shows.
+  group of areas: :func:`analyse`, in named steps (:func:`area_lsoas`, :func:`area_aggregate`,
+  :func:`decile_results`, :func:`district_results`, :func:`comparator_results`, :func:`target_results` ...),
+  returns the :class:`LifeExpectancyResults` the chapter shows.
 
-The demo data are synthetic (:mod:`healthintel.synthetic.deaths`): every profile built on them carries
-``synthetic = True`` and a note that must be shown.
+This module computes only. The chapter (:mod:`healthintel.chapters.life_expectancy`) chooses the inputs (the
+seeded synthetic deaths of :mod:`healthintel.synthetic.deaths` in the demo) and presents the results.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import deprivation, geography
+from . import compare, deprivation, geography
 from .errors import InvalidInputError, describe_rows
 from .stats import life_expectancy as _stats_le
 from .stats import slope_index_of_inequality
@@ -43,7 +45,9 @@ from .stats.life_expectancy import AGE_BAND_STARTS, SUPPRESSION_REASONS
 __all__ = [
     "DEATHS_SCHEMA", "POPULATION_SCHEMA", "BANDS", "SUPPRESSION_EXPLAINED", "parse_period", "period_years",
     "band_ages", "validate_inputs", "aggregate", "pool", "le_table", "gap", "sii", "suppression_notes",
-    "LifeExpectancyProfile", "profile",
+    "DECILE_BASES", "LifeExpectancyResults", "check_decile_basis", "normalise_sexes", "area_lsoas", "area_aggregate",
+    "england_groups", "pool_periods", "of_sexes", "benchmark_england", "decile_results", "district_results",
+    "comparator_results", "target_results", "trend_results", "analyse",
 ]
 
 BANDS = np.array(AGE_BAND_STARTS)
@@ -91,7 +95,8 @@ def parse_period(label: str) -> tuple[int, int]:
     if not m:
         raise InvalidInputError(f"period {label!r} is not a calendar-year period like '2017-19' or '2019'.")
     start = int(m.group(1))
-    end = start if m.group(2) is None else int(m.group(2)) if len(m.group(2)) == 4 else start // 100 * 100 + int(m.group(2))
+    tail = m.group(2)
+    end = start if tail is None else int(tail) if len(tail) == 4 else start // 100 * 100 + int(tail)
     if end < start:
         raise InvalidInputError(f"period {label!r} ends before it starts.")
     return start, end
@@ -170,9 +175,10 @@ def validate_inputs(deaths: pd.DataFrame, population: pd.DataFrame, *, vintage: 
     m = d.merge(p, on=["lsoa_code", "sex", "age", "year"], how="left")
     orphan = (m["deaths"] > 0) & (m["population"].isna() | (m["population"] <= 0))
     if orphan.any():
+        rows = describe_rows(m, orphan.to_numpy(), ["lsoa_code", "sex", "age", "year", "deaths"])
         raise InvalidInputError(
             f"{int(orphan.sum())} deaths row(s) have no population (column 'population' missing or 0 for the same "
-            f"lsoa_code, sex, age band and year): {describe_rows(m, orphan.to_numpy(), ['lsoa_code', 'sex', 'age', 'year', 'deaths'])}. "
+            f"lsoa_code, sex, age band and year): {rows}. "
             "Check the LSOA vintage and years of both inputs, or supply the missing population rows.")
     return d, p
 
@@ -277,18 +283,28 @@ def suppression_notes(*tables: pd.DataFrame, labels: list[str] | None = None) ->
     return pd.DataFrame(rows, columns=["table", "reason", "values", "explanation"])
 
 
-# ---- the chapter's profile ----------------------------------------------------------------------------------------
+# ---- the chapter's compute steps -----------------------------------------------------------------------------------
 DECILE_BASES = ("local", "national")
+#: The columns an area's LE is matched on to England's (benchmark, trend).
+_COMPARE_KEYS = ["sex", "period", "le_age"]
+#: Seed of the SII's simulated limits (the Fingertips indicator id, so every chapter draws the same limits).
+SII_SEED = 92901
 
 
-@dataclass
-class LifeExpectancyProfile:
-    """Everything the life expectancy chapter shows for one area, period and set of sexes."""
+@dataclass(frozen=True, eq=False)
+class LifeExpectancyResults:
+    """Every result frame of the life expectancy analysis of one area (see :func:`analyse`).
 
-    place: geography.Area
-    period: str
-    sexes: list
-    decile_basis: str
+    Attributes
+    ----------
+    headline : LE at birth and 65 in the period, benchmarked against England (``comparator_value``, ``benchmark``).
+    trend : the area's LE in every period with its benchmark; england_trend : England's LE in every period.
+    deciles : LE by deprivation decile in the period; gap, sii : gap (decile 10 minus 1) and SII in the period.
+    sii_trend : SII at birth in every period. districts : LE by district, benchmarked against England.
+    comparators : the area, the comparator areas and England in the period.
+    targets : progress against the G.2 outcome-framework targets. suppressed : :func:`suppression_notes`.
+    """
+
     headline: pd.DataFrame
     trend: pd.DataFrame
     england_trend: pd.DataFrame
@@ -300,261 +316,159 @@ class LifeExpectancyProfile:
     comparators: pd.DataFrame
     targets: pd.DataFrame
     suppressed: pd.DataFrame
-    synthetic: bool = True
-    synthetic_note: str = ""
-    sources: list = field(default_factory=list)
-
-    def value(self, sex: str, le_age: int = 0) -> float:
-        r = self.headline[(self.headline["sex"] == sex) & (self.headline["le_age"] == le_age)]
-        return float(r["value"].iloc[0]) if len(r) else float("nan")
-
-    def sii_value(self, sex: str) -> float:
-        r = self.sii[(self.sii["sex"] == sex) & (self.sii["le_age"] == 0)]
-        return float(r["value"].iloc[0]) if len(r) else float("nan")
-
-    def gap_value(self, sex: str) -> float:
-        r = self.gap[(self.gap["sex"] == sex) & (self.gap["le_age"] == 0)]
-        return float(r["value"].iloc[0]) if len(r) else float("nan")
-
-    def summary_markdown(self) -> str:
-        lines = [f"**{self.place.name}, {self.period}** (synthetic data: illustrative deaths calibrated to "
-                 "published figures, not real deaths)."]
-        for sex in self.sexes:
-            h = self.headline[(self.headline["sex"] == sex) & (self.headline["le_age"] == 0)]
-            if not len(h):
-                continue
-            r = h.iloc[0]
-            lines.append(
-                f"- {sex}: life expectancy at birth {_f(r['value'])} years (95% CI {_f(r['lower_ci'])}-"
-                f"{_f(r['upper_ci'])}), England {_f(r['comparator_value'])}: **{r['benchmark'].lower()}**; gap between "
-                f"most and least deprived {self.decile_basis} decile {_f(self.gap_value(sex))} years; SII "
-                f"{_f(self.sii_value(sex))} years.")
-        return "\n".join(lines)
-
-    def methods_markdown(self) -> str:
-        return (
-            "Life expectancy is computed with the Chiang II abridged life table (20 age bands, <1 ... 90+) and "
-            "Silcocks et al.'s confidence limits, as OHID Fingertips does, from deaths and mid-year populations "
-            f"pooled over 3 calendar years ({self.period}). Deprivation deciles use IMD 2019 on LSOA 2011: "
-            f"**{self.decile_basis}** deciles ({'ranked within the area, as Fingertips 92901' if self.decile_basis == 'local' else 'England-wide'}); "
-            "deaths and populations are summed to each decile before the life table. The gap is the least minus "
-            "the most deprived decile (95% CI from the two standard errors); the slope index of inequality (SII) "
-            "is the weighted regression of decile LE on the deciles' population mid-point ranks (Low & Low 2004) "
-            "with limits simulated from the decile CIs. England comparison: Fingertips 95% CI overlap. Targets: "
-            "the Kent and Medway outcome framework (G.2), straight-line trajectory from the 2018-20 baseline.\n\n"
-            "**Synthetic data.** Deaths by LSOA are not published. These deaths are simulated (seeded) from the "
-            "real ONS mid-2019 LSOA populations (used for every year 2015-2024), real ONS 2014 age-specific death "
-            "rates and a deprivation gradient, calibrated so that England's SII and decile gap match ONS "
-            "(9.4/7.6 and 9.7/7.9 years, males/females) and each Kent district's and Medway's life expectancy and "
-            "SII match Fingertips 90366/92901. Use the methods, not the numbers.")
-
-    def trend_for(self, sex: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        t = self.trend[(self.trend["sex"] == sex) & (self.trend["le_age"] == 0)]
-        e = self.england_trend[(self.england_trend["sex"] == sex) & (self.england_trend["le_age"] == 0)]
-        return t, e
-
-    def deciles_for(self, le_age: int = 0) -> pd.DataFrame:
-        return self.deciles[self.deciles["le_age"] == le_age]
-
-    def table_headline(self) -> pd.DataFrame:
-        cols = ["sex", "le_age", "value", "lower_ci", "upper_ci", "comparator_value", "benchmark"]
-        return self.headline[cols].rename(columns={"le_age": "at age", "value": "LE (years)",
-                                                   "comparator_value": "England"})
 
 
-    # ---- display helpers: one call per chapter section (notebooks hold no loops) -----------------------------
-    def trend_charts(self) -> list:
-        from .charts import trend
-
-        out = []
-        for sex in self.sexes:
-            t, e = self.trend_for(sex)
-            out.append(trend(t, comparator=e, area_name=self.place.name, unit="years",
-                             title=f"Life expectancy at birth, {sex.lower()}s, {self.place.name} (synthetic data)"))
-        return out
-
-    def decile_charts(self) -> list:
-        from .charts import deprivation_gradient
-
-        out = []
-        for sex in self.sexes:
-            d = self.deciles[(self.deciles["sex"] == sex) & (self.deciles["le_age"] == 0)]
-            out.append(deprivation_gradient(
-                d, quantile="decile", area_name=self.place.name, unit="years", value_label="Life expectancy",
-                comparator=self.value(sex), comparator_name=f"{self.place.name} overall",
-                title=f"Life expectancy at birth by {self.decile_basis} deprivation decile, {sex.lower()}s, "
-                      f"{self.period} (synthetic data)"))
-        return out
-
-    def target_charts(self) -> list:
-        from .charts import target_trajectory
-
-        out = []
-        for _, t in self.targets.iterrows():
-            sex = "Male" if t["id"].endswith("M") else "Female"
-            is_sii = "SII" in t["id"]
-            src = self.sii_trend if is_sii else self.trend[self.trend["le_age"] == 0]
-            obs = src[(src["sex"] == sex) & (src.get("le_age", 0) == 0)][["period", "value"]]
-            if pd.isna(t["baseline_value"]):
-                continue
-            out.append(target_trajectory(
-                obs, baseline=(t["baseline_period"], t["baseline_value"]), goal=(t["goal_period"], t["goal_value"]),
-                area_name=self.place.name, unit="years",
-                title=f"{t['name']}, {self.place.name}: {t['progress']} (synthetic data)"))
-        return out
-
-    def district_charts(self) -> list:
-        from .charts import compare_areas
-
-        out = []
-        eng = self.england_trend[(self.england_trend["period"] == self.period) & (self.england_trend["le_age"] == 0)]
-        for sex in self.sexes:
-            d = self.districts[(self.districts["sex"] == sex) & (self.districts["le_age"] == 0)]
-            e = eng[eng["sex"] == sex]
-            if len(d) < 2:
-                continue
-            out.append(compare_areas(d, comparator=float(e["value"].iloc[0]) if len(e) else None, unit="years",
-                                     value_label="Life expectancy at birth", top_areas=(),
-                                     title=f"Life expectancy at birth by district, {sex.lower()}s, {self.period} "
-                                           "(synthetic data)"))
-        return out
-
-    def map(self, sex: str | None = None):
-        from .charts import choropleth
-        from .sources import readers
-
-        sex = sex or self.sexes[0]
-        d = self.districts[(self.districts["sex"] == sex) & (self.districts["le_age"] == 0)]
-        lads = readers.lad_boundaries()
-        gdf = lads.merge(d[["lad_code", "value"]], on="lad_code", how="inner")
-        return choropleth(gdf, "value", area_name=self.place.name, label_col="lad_name", unit="years",
-                          value_label="Life expectancy at birth",
-                          title=f"Life expectancy at birth, {sex.lower()}s, {self.period}, by district "
-                                "(synthetic data)")
-
-    def tables(self) -> dict:
-        """Display-ready frames for the chapter's tables."""
-        fmt = ["value", "lower_ci", "upper_ci"]
-        dec = self.deciles[["sex", "decile", "le_age", "value", "lower_ci", "upper_ci", "deaths_used",
-                            "population_used", "suppression_reason"]]
-        return {
-            "headline": self.table_headline(),
-            "deciles": dec,
-            "gap_sii": pd.concat([
-                self.gap[["sex", "le_age", "value", "lower_ci", "upper_ci"]].assign(measure="Gap (decile 10 - 1)"),
-                self.sii[["sex", "le_age", "value", "lower_ci", "upper_ci"]].assign(measure="Slope index of inequality"),
-            ], ignore_index=True)[["measure", "sex", "le_age"] + fmt],
-            "targets": self.targets[["name", "baseline_period", "baseline_value", "goal_period", "goal_value",
-                                     "latest_period", "latest_value", "required_value", "progress"]],
-            "districts": self.districts[["area_name", "sex", "le_age", "value", "lower_ci", "upper_ci",
-                                         "benchmark"]],
-            "comparators": self.comparators[["area_name", "sex", "le_age", "value", "lower_ci", "upper_ci"]],
-        }
-
-    def suppression_markdown(self) -> str:
-        if not len(self.suppressed):
-            return ("No value in this chapter was suppressed. Values are withheld when: "
-                    + "; ".join(f"*{r}* ({e})" for r, e in SUPPRESSION_EXPLAINED.items()) + ".")
-        lines = ["Some values are not shown. Each reason, the table it affects and why:"]
-        for r in self.suppressed.itertuples():
-            lines.append(f"- **{r.reason}** — {r.values} value(s) in *{r.table}*: {r.explanation}")
-        return "\n".join(lines)
+def check_decile_basis(decile_basis: str) -> str:
+    """``decile_basis`` itself when it is "local" or "national"; else an :class:`InvalidInputError`."""
+    if decile_basis not in DECILE_BASES:
+        raise InvalidInputError(f"decile_basis must be one of {DECILE_BASES}; got {decile_basis!r}.")
+    return decile_basis
 
 
-def _f(x) -> str:
-    return "–" if x is None or pd.isna(x) else f"{float(x):.1f}"
+def normalise_sexes(sexes) -> list[str]:
+    """Sexes as "Male"/"Female" (m/f, 1/2 and any case accepted); anything else is an :class:`InvalidInputError`."""
+    out = [SEX_LABELS.get(str(s).lower()) or str(s) for s in sexes]
+    bad = [s for s in out if s not in ("Male", "Female")]
+    if bad:
+        raise InvalidInputError(f"sexes must be 'Male' and/or 'Female'; got {bad}.")
+    return out
 
 
 def _area_lsoas(place, vintage="imd2019") -> pd.DataFrame:
     return deprivation.load_deprivation(vintage, area=place)
 
 
-def profile(area: str = "Kent", *, period: str = "2017-19", sexes=("Male", "Female"), decile_basis: str = "local",
-            comparators=(), seed: int | None = None, repetitions: int = 100_000) -> LifeExpectancyProfile:
-    """The life expectancy chapter's figures for ``area`` on the synthetic demo deaths.
+def area_lsoas(place: geography.Area, decile_basis: str = "local") -> pd.DataFrame:
+    """The area's LSOAs (IMD 2019, LSOA 2011) with ``lad_code``, ``lad_name`` and the ``decile`` used here.
 
-    ``decile_basis`` "local" ranks the area's LSOAs into 10 equal-count deciles within the area (Fingertips
-    92901); "national" uses England's IMD 2019 deciles. ``comparators`` are area names compared with the area.
+    "local" ranks the area's LSOAs into 10 equal-count deciles within the area (Fingertips 92901); "national"
+    keeps England's IMD 2019 deciles.
     """
-    from . import compare
-    from .synthetic import deaths as sd
-
-    if decile_basis not in DECILE_BASES:
-        raise InvalidInputError(f"decile_basis must be one of {DECILE_BASES}; got {decile_basis!r}.")
-    sexes = [SEX_LABELS.get(str(s).lower(), None) or str(s) for s in sexes]
-    bad = [s for s in sexes if s not in ("Male", "Female")]
-    if bad:
-        raise InvalidInputError(f"sexes must be 'Male' and/or 'Female'; got {bad}.")
-    if period not in sd.PERIODS:
-        raise InvalidInputError(f"period {period!r} is not in the synthetic data; choose one of {list(sd.PERIODS)}.")
-    seed = sd.DEFAULT_SEED if seed is None else seed
-    place = geography.resolve_area(area)
+    check_decile_basis(decile_basis)
     lsoas = _area_lsoas(place)
     if decile_basis == "local":
-        lsoas = deprivation.local_quantiles(lsoas, n=10, column="decile")
-    else:
-        lsoas = lsoas.assign(decile=lsoas["imd_decile"])
-    codes = lsoas["lsoa_code"].tolist()
-    deaths = sd.deaths(seed, lsoas=codes)
-    pops = sd.populations(codes)
-    lad_names = dict(zip(lsoas["lad_code"], lsoas["lad_name"]))
+        return deprivation.local_quantiles(lsoas, n=10, column="decile")
+    return lsoas.assign(decile=lsoas["imd_decile"])
+
+
+def area_aggregate(deaths: pd.DataFrame, population: pd.DataFrame, lsoas: pd.DataFrame,
+                   place: geography.Area) -> pd.DataFrame:
+    """Deaths and populations of the area's LSOAs summed to district x decile (``area_code`` = the area)."""
     groups = lsoas[["lsoa_code", "lad_code", "decile"]].assign(area_code=place.code)
-    agg = aggregate(deaths, pops, groups)
-    # England and any comparator from the England-wide aggregate (LAD x national decile): no LSOA pass needed.
-    eng = sd.england_aggregate(seed).rename(columns={"imd_decile": "decile"})
+    return aggregate(deaths, population, groups)
+
+
+def england_groups(england: pd.DataFrame) -> pd.DataFrame:
+    """An England-wide aggregate (``lad_code`` x ``imd_decile`` x sex x age band x year, with ``deaths`` and
+    ``population``) in this module's shape: ``decile``, sexes "Male"/"Female", ``area_code`` England."""
+    eng = england.rename(columns={"imd_decile": "decile"})
     eng["sex"] = eng["sex"].map(SEX_LABELS)
     eng["area_code"] = ENGLAND
+    return eng
 
-    def pooled_all(frame, by):
-        return pd.concat([pool(frame, p, by) for p in sd.PERIODS], ignore_index=True)
 
-    area_le = le_table(pooled_all(agg, ["area_code"]), ["area_code"])
-    eng_le = le_table(pooled_all(eng, ["area_code"]), ["area_code"])
-    comp_keys = ["sex", "period", "le_age"]
-    bench = compare.benchmark(area_le, eng_le[comp_keys + ["value"]], on=comp_keys, polarity="high_is_good")
-    headline = bench[(bench["period"] == period) & bench["sex"].isin(sexes)].reset_index(drop=True)
+def pool_periods(data: pd.DataFrame, periods, by) -> pd.DataFrame:
+    """:func:`pool` for each of ``periods``, stacked."""
+    return pd.concat([pool(data, p, by) for p in periods], ignore_index=True)
 
-    dec_pooled = pool(agg, period, ["area_code", "decile"])
-    deciles = le_table(dec_pooled, ["area_code", "decile"])
-    deciles = deciles[deciles["sex"].isin(sexes)].reset_index(drop=True)
-    gaps = gap(deciles, by=["area_code"])
-    dec_all = le_table(pooled_all(agg, ["area_code", "decile"]), ["area_code", "decile"])
-    sii_all = sii(dec_all[dec_all["le_age"] == 0], by=["area_code"], repetitions=repetitions, seed=92901)
-    sii_now = sii(deciles, by=["area_code"], repetitions=repetitions, seed=92901)
 
-    districts = le_table(pool(agg, period, ["lad_code"]), ["lad_code"])
-    districts = compare.benchmark(districts, eng_le[comp_keys + ["value"]], on=comp_keys, polarity="high_is_good")
+def of_sexes(frame: pd.DataFrame, sexes) -> pd.DataFrame:
+    """The rows of ``frame`` for ``sexes``, index reset."""
+    return frame[frame["sex"].isin(sexes)].reset_index(drop=True)
+
+
+def benchmark_england(le: pd.DataFrame, england_le: pd.DataFrame) -> pd.DataFrame:
+    """``le`` compared with England's LE of the same sex, period and age (Fingertips 95% CI overlap)."""
+    return compare.benchmark(le, england_le[_COMPARE_KEYS + ["value"]], on=_COMPARE_KEYS, polarity="high_is_good")
+
+
+def decile_results(agg: pd.DataFrame, period: str, periods, sexes, *,
+                   repetitions: int = 100_000) -> dict[str, pd.DataFrame]:
+    """LE by decile in ``period`` (``deciles``), its ``gap`` and ``sii``; LE by decile in every period
+    (``deciles_by_period``) and the SII at birth in every period (``sii_trend``, every sex)."""
+    deciles = of_sexes(le_table(pool(agg, period, ["area_code", "decile"]), ["area_code", "decile"]), sexes)
+    by_period = le_table(pool_periods(agg, periods, ["area_code", "decile"]), ["area_code", "decile"])
+    return {
+        "deciles": deciles,
+        "gap": gap(deciles, by=["area_code"]),
+        "sii": sii(deciles, by=["area_code"], repetitions=repetitions, seed=SII_SEED),
+        "deciles_by_period": by_period,
+        "sii_trend": sii(by_period[by_period["le_age"] == 0], by=["area_code"], repetitions=repetitions,
+                         seed=SII_SEED),
+    }
+
+
+def district_results(agg: pd.DataFrame, england_le: pd.DataFrame, period: str, sexes,
+                     lad_names: dict) -> pd.DataFrame:
+    """LE by district in ``period``, benchmarked against England, with ``area_name`` (from ``lad_names``)."""
+    districts = benchmark_england(le_table(pool(agg, period, ["lad_code"]), ["lad_code"]), england_le)
     districts.insert(1, "area_name", districts["lad_code"].map(lad_names))
-    districts = districts[districts["sex"].isin(sexes)].reset_index(drop=True)
+    return of_sexes(districts, sexes)
 
-    comp_rows = []
+
+def comparator_results(england: pd.DataFrame, area_le: pd.DataFrame, england_le: pd.DataFrame,
+                       place: geography.Area, comparators, period: str, sexes) -> pd.DataFrame:
+    """LE in ``period`` of the area, each comparator area (from the England-wide aggregate ``england``, by its
+    districts) and England, with ``area_name``."""
+    rows = []
     for name in comparators:
         c = geography.resolve_area(name)
         members = set(geography.lsoas_in(c)["lad_code"])
-        sub = eng[eng["lad_code"].isin(members)].assign(area_code=c.code)
-        t = le_table(pool(sub, period, ["area_code"]), ["area_code"]).assign(area_name=c.name)
-        comp_rows.append(t)
-    comp = pd.concat([area_le[area_le["period"] == period].assign(area_name=place.name), *comp_rows,
-                      eng_le[eng_le["period"] == period].assign(area_name="England")], ignore_index=True)
-    comp = comp[comp["sex"].isin(sexes)].reset_index(drop=True)
+        sub = england[england["lad_code"].isin(members)].assign(area_code=c.code)
+        rows.append(le_table(pool(sub, period, ["area_code"]), ["area_code"]).assign(area_name=c.name))
+    comp = pd.concat([area_le[area_le["period"] == period].assign(area_name=place.name), *rows,
+                      england_le[england_le["period"] == period].assign(area_name="England")], ignore_index=True)
+    return of_sexes(comp, sexes)
 
+
+def target_results(area_le: pd.DataFrame, sii_trend: pd.DataFrame, sexes) -> pd.DataFrame:
+    """Progress of LE at birth and the SII against the G.2 targets of the outcome framework, for ``sexes``."""
     obs = pd.concat([
         area_le[area_le["le_age"] == 0].assign(id=lambda f: "G.2-LE-" + f["sex"].str[0]),
-        sii_all.assign(id=lambda f: "G.2-SII-" + f["sex"].str[0]),
+        sii_trend.assign(id=lambda f: "G.2-SII-" + f["sex"].str[0]),
     ], ignore_index=True)[["id", "period", "value"]]
     targets = compare.target_progress(obs, compare.load_targets())
     targets = targets[targets["id"].str.startswith("G.2")].reset_index(drop=True)
-    targets = targets[targets["id"].str[-1].isin([s[0] for s in sexes])].reset_index(drop=True)
+    return targets[targets["id"].str[-1].isin([s[0] for s in sexes])].reset_index(drop=True)
 
-    trend = area_le[area_le["sex"].isin(sexes)].merge(
-        bench[["sex", "period", "le_age", "benchmark"]], on=["sex", "period", "le_age"], how="left")
-    supp = suppression_notes(area_le, deciles, districts, comp, dec_all,
-                             labels=["area by period", f"{decile_basis} deciles", "districts", "comparators",
-                                     "deciles by period (SII trend)"])
-    return LifeExpectancyProfile(
-        place=place, period=period, sexes=sexes, decile_basis=decile_basis, headline=headline, trend=trend,
-        england_trend=eng_le[eng_le["sex"].isin(sexes)].reset_index(drop=True), deciles=deciles, gap=gaps,
-        sii=sii_now, sii_trend=sii_all[sii_all["sex"].isin(sexes)].reset_index(drop=True), districts=districts,
-        comparators=comp, targets=targets, suppressed=supp, synthetic=True,
-        synthetic_note=deaths.attrs.get("synthetic_note", "synthetic data"),
-        sources=list(sd.SOURCES) + ["imd2019_scores", "boundaries_lad24"])
+
+def trend_results(area_le: pd.DataFrame, benchmarked: pd.DataFrame, sexes) -> pd.DataFrame:
+    """The area's LE in every period for ``sexes`` with its England benchmark."""
+    return area_le[area_le["sex"].isin(sexes)].merge(
+        benchmarked[_COMPARE_KEYS + ["benchmark"]], on=_COMPARE_KEYS, how="left")
+
+
+def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFrame, lsoas: pd.DataFrame, *,
+            place: geography.Area, period: str, periods, sexes=("Male", "Female"), decile_basis: str = "local",
+            comparators=(), repetitions: int = 100_000) -> LifeExpectancyResults:
+    """Every result frame of the life expectancy chapter for ``place``.
+
+    ``deaths`` and ``population`` are LSOA-level (:func:`validate_inputs`) for the LSOAs of ``lsoas``
+    (:func:`area_lsoas`); ``england`` is the England-wide aggregate by district and national decile
+    (:func:`england_groups` shapes it), from which England and the ``comparators`` (area names) are computed.
+    ``periods`` are the 3-year periods of the trend; ``period`` the one shown in detail. ``decile_basis`` only
+    labels the suppression notes (the deciles are those of ``lsoas``).
+    """
+    sexes = normalise_sexes(sexes)
+    agg = area_aggregate(deaths, population, lsoas, place)
+    eng = england_groups(england)
+    area_le = le_table(pool_periods(agg, periods, ["area_code"]), ["area_code"])
+    eng_le = le_table(pool_periods(eng, periods, ["area_code"]), ["area_code"])
+    benchmarked = benchmark_england(area_le, eng_le)
+    dec = decile_results(agg, period, periods, sexes, repetitions=repetitions)
+    lad_names = dict(zip(lsoas["lad_code"], lsoas["lad_name"], strict=False))
+    districts = district_results(agg, eng_le, period, sexes, lad_names)
+    comp = comparator_results(eng, area_le, eng_le, place, comparators, period, sexes)
+    suppressed = suppression_notes(area_le, dec["deciles"], districts, comp, dec["deciles_by_period"],
+                                   labels=["area by period", f"{decile_basis} deciles", "districts", "comparators",
+                                           "deciles by period (SII trend)"])
+    return LifeExpectancyResults(
+        headline=of_sexes(benchmarked[benchmarked["period"] == period], sexes),
+        trend=trend_results(area_le, benchmarked, sexes),
+        england_trend=of_sexes(eng_le, sexes),
+        deciles=dec["deciles"], gap=dec["gap"], sii=dec["sii"],
+        sii_trend=of_sexes(dec["sii_trend"], sexes),
+        districts=districts, comparators=comp,
+        targets=target_results(area_le, dec["sii_trend"], sexes),
+        suppressed=suppressed,
+    )

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from healthintel import chapters
 from healthintel import life_expectancy as le
 from healthintel.errors import GeographyError, InvalidInputError
 from healthintel.synthetic import deaths as sd
@@ -94,7 +95,7 @@ def test_synthetic_district_le_and_sii_within_stated_tolerance(england):
 
 
 def test_profile_sii_for_medway_near_published():
-    pr = le.profile("Medway", period="2017-19", repetitions=1000)
+    pr = chapters.life_expectancy.build(area="Medway", period="2017-19", repetitions=1000)
     pub = fingertips_extract(92901)
     pub = pub[(pub["area_code"] == "E06000035") & (pub["period"] == "2017-19")].set_index("sex")["value"]
     for sex in ("Male", "Female"):
@@ -170,15 +171,15 @@ def test_tiny_area_suppression_reaches_the_profile_notes(monkeypatch):
     """A profile whose deciles are tiny (two LSOAs per group) shows the small-population reason in its notes."""
     monkeypatch.setattr(le, "_area_lsoas", lambda place, vintage="imd2019":
                         le.deprivation.load_deprivation(vintage, area=place).head(20))
-    pr = le.profile("Dover", period="2017-19", repetitions=1000)
+    pr = chapters.life_expectancy.build(area="Dover", period="2017-19", repetitions=1000)
     text = pr.suppression_markdown()
     assert SUPPRESSION_REASONS[5] in text and "Toson and Baker" in text
 
 
 def test_bad_parameters_are_clear():
     with pytest.raises(InvalidInputError, match="decile_basis"):
-        le.profile("Kent", decile_basis="regional")
+        chapters.life_expectancy.build(area="Kent", decile_basis="regional")
     with pytest.raises(InvalidInputError, match="2015-17"):
-        le.profile("Kent", period="2010-12")
+        chapters.life_expectancy.build(area="Kent", period="2010-12")
     assert le.parse_period("2017-19") == (2017, 2019)
     assert le.parse_period("2017 - 2019") == (2017, 2019)

@@ -317,13 +317,13 @@ def deaths(seed: int = DEFAULT_SEED, *, lsoas=None) -> pd.DataFrame:
         E = _expected(inp, prm)
         rng = np.random.default_rng(seed)
         D = rng.poisson(E).astype(np.int32)
-        l, s, b, y = np.nonzero(D)
+        lsoa, s, b, y = np.nonzero(D)
         return pd.DataFrame({
-            "lsoa_code": pd.Categorical.from_codes(l, categories=inp.lsoas["lsoa_code"].to_numpy()),
+            "lsoa_code": pd.Categorical.from_codes(lsoa, categories=inp.lsoas["lsoa_code"].to_numpy()),
             "sex": pd.Categorical.from_codes(s, categories=list(SEXES)),
             "age": BAND_STARTS[b].astype("int16"),
             "year": np.asarray(YEARS, dtype="int16")[y],
-            "deaths": D[l, s, b, y],
+            "deaths": D[lsoa, s, b, y],
         })
 
     out = _cache(f"synthetic_deaths_lsoa11-{_key(seed)}", build)

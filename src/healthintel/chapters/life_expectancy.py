@@ -1,0 +1,320 @@
+"""The ``life_expectancy`` chapter: life expectancy and inequalities in life expectancy for one area.
+
+:func:`build` chooses the chapter's input (the seeded synthetic deaths of :mod:`healthintel.synthetic.deaths`:
+deaths by LSOA are not published), computes every result frame with :mod:`healthintel.life_expectancy` and
+returns a :class:`LifeExpectancyChapter`, whose methods give the chapter's tables, markdown and figures:
+
+>>> from healthintel import chapters
+>>> ch = chapters.life_expectancy.build(area="Medway", repetitions=1000)   # doctest: +SKIP
+>>> ch.summary_markdown()                                                   # doctest: +SKIP
+
+Every caption and chart title carries "(synthetic data)": the deaths are simulated, while populations,
+deprivation and boundaries are real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import charts, geography, tables
+from .. import life_expectancy as le
+from ..errors import InvalidInputError
+from ..synthetic import deaths as synthetic_deaths
+from .base import Chapter
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
+
+    from ..charts.base import Chart
+
+__all__ = ["LifeExpectancyChapter", "build", "PROVENANCE_NOTES"]
+
+#: The sentence under the provenance table.
+PROVENANCE_NOTES = ("Deaths are synthetic (seeded simulation calibrated to published figures); populations, "
+                    "deprivation and boundaries are real.")
+
+_ONE_DECIMAL = "{:.1f}"
+_CI_FORMATS = {"value": _ONE_DECIMAL, "lower_ci": _ONE_DECIMAL, "upper_ci": _ONE_DECIMAL}
+_CI_COLUMNS = ["value", "lower_ci", "upper_ci"]
+
+
+def _f(x: Any) -> str:
+    return "–" if x is None or pd.isna(x) else f"{float(x):.1f}"
+
+
+def _sex_of(target_id: str) -> str:
+    return "Male" if target_id.endswith("M") else "Female"
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class LifeExpectancyChapter(Chapter):
+    """Everything the life expectancy chapter shows for one area, period and set of sexes.
+
+    Attributes
+    ----------
+    place : the area; period : the 3-year period shown in detail ("2017-19"); sexes : "Male" and/or "Female";
+    decile_basis : "local" (deciles within the area) or "national" (England's IMD deciles).
+    headline ... suppressed : the result frames of :class:`healthintel.life_expectancy.LifeExpectancyResults`.
+    """
+
+    place: geography.Area
+    period: str
+    sexes: tuple[str, ...]
+    decile_basis: str
+    headline: pd.DataFrame
+    trend: pd.DataFrame
+    england_trend: pd.DataFrame
+    deciles: pd.DataFrame
+    gap: pd.DataFrame
+    sii: pd.DataFrame
+    sii_trend: pd.DataFrame
+    districts: pd.DataFrame
+    comparators: pd.DataFrame
+    targets: pd.DataFrame
+    suppressed: pd.DataFrame
+
+    # ---- single values ---------------------------------------------------------------------------------------
+    def value(self, sex: str, le_age: int = 0) -> float:
+        """Life expectancy at ``le_age`` (0 or 65) of ``sex`` in the period (NaN when not computed)."""
+        r = self.headline[(self.headline["sex"] == sex) & (self.headline["le_age"] == le_age)]
+        return float(r["value"].iloc[0]) if len(r) else float("nan")
+
+    def sii_value(self, sex: str) -> float:
+        """The slope index of inequality in LE at birth of ``sex`` in the period."""
+        r = self.sii[(self.sii["sex"] == sex) & (self.sii["le_age"] == 0)]
+        return float(r["value"].iloc[0]) if len(r) else float("nan")
+
+    def gap_value(self, sex: str) -> float:
+        """The gap in LE at birth between the least and most deprived decile, ``sex``, in the period."""
+        r = self.gap[(self.gap["sex"] == sex) & (self.gap["le_age"] == 0)]
+        return float(r["value"].iloc[0]) if len(r) else float("nan")
+
+    def recorded_values(self) -> dict[str, Any]:
+        """``le_birth``, ``le_65``, ``sii``, ``gap`` (each by sex) and the sorted ``suppression_reasons``."""
+        return {
+            "le_birth": {s: self.value(s) for s in self.sexes},
+            "le_65": {s: self.value(s, 65) for s in self.sexes},
+            "sii": {s: self.sii_value(s) for s in self.sexes},
+            "gap": {s: self.gap_value(s) for s in self.sexes},
+            "suppression_reasons": sorted(set(self.suppressed["reason"])),
+        }
+
+    # ---- selections ------------------------------------------------------------------------------------------
+    def trend_for(self, sex: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """LE at birth of ``sex`` in every period: the area's and England's."""
+        t = self.trend[(self.trend["sex"] == sex) & (self.trend["le_age"] == 0)]
+        e = self.england_trend[(self.england_trend["sex"] == sex) & (self.england_trend["le_age"] == 0)]
+        return t, e
+
+    def deciles_for(self, le_age: int = 0) -> pd.DataFrame:
+        """LE by decile at ``le_age`` in the period."""
+        return self.deciles[self.deciles["le_age"] == le_age]
+
+    def _districts_at_birth(self, sex: str) -> pd.DataFrame:
+        return self.districts[(self.districts["sex"] == sex) & (self.districts["le_age"] == 0)]
+
+    # ---- markdown ----------------------------------------------------------------------------------------------
+    def _summary_line(self, sex: str) -> str | None:
+        h = self.headline[(self.headline["sex"] == sex) & (self.headline["le_age"] == 0)]
+        if not len(h):
+            return None
+        r = h.iloc[0]
+        return (
+            f"- {sex}: life expectancy at birth {_f(r['value'])} years (95% CI {_f(r['lower_ci'])}-"
+            f"{_f(r['upper_ci'])}), England {_f(r['comparator_value'])}: **{r['benchmark'].lower()}**; gap between "
+            f"most and least deprived {self.decile_basis} decile {_f(self.gap_value(sex))} years; SII "
+            f"{_f(self.sii_value(sex))} years.")
+
+    def summary_markdown(self) -> str:
+        """The headline paragraph: LE at birth by sex against England, the decile gap and the SII."""
+        lines = [f"**{self.place.name}, {self.period}** (synthetic data: illustrative deaths calibrated to "
+                 "published figures, not real deaths)."]
+        lines += [line for line in map(self._summary_line, self.sexes) if line is not None]
+        return "\n".join(lines)
+
+    def methods_markdown(self) -> str:
+        """How the figures are computed, and how the synthetic deaths are made."""
+        basis = ("ranked within the area, as Fingertips 92901" if self.decile_basis == "local" else "England-wide")
+        return (
+            "Life expectancy is computed with the Chiang II abridged life table (20 age bands, <1 ... 90+) and "
+            "Silcocks et al.'s confidence limits, as OHID Fingertips does, from deaths and mid-year populations "
+            f"pooled over 3 calendar years ({self.period}). Deprivation deciles use IMD 2019 on LSOA 2011: "
+            f"**{self.decile_basis}** deciles ({basis}); "
+            "deaths and populations are summed to each decile before the life table. The gap is the least minus "
+            "the most deprived decile (95% CI from the two standard errors); the slope index of inequality (SII) "
+            "is the weighted regression of decile LE on the deciles' population mid-point ranks (Low & Low 2004) "
+            "with limits simulated from the decile CIs. England comparison: Fingertips 95% CI overlap. Targets: "
+            "the Kent and Medway outcome framework (G.2), straight-line trajectory from the 2018-20 baseline.\n\n"
+            "**Synthetic data.** Deaths by LSOA are not published. These deaths are simulated (seeded) from the "
+            "real ONS mid-2019 LSOA populations (used for every year 2015-2024), real ONS 2014 age-specific death "
+            "rates and a deprivation gradient, calibrated so that England's SII and decile gap match ONS "
+            "(9.4/7.6 and 9.7/7.9 years, males/females) and each Kent district's and Medway's life expectancy and "
+            "SII match Fingertips 90366/92901. Use the methods, not the numbers.")
+
+    def suppression_markdown(self) -> str:
+        """Every suppressed value with its reason and table, or (none suppressed) when values would be withheld."""
+        if not len(self.suppressed):
+            return ("No value in this chapter was suppressed. Values are withheld when: "
+                    + "; ".join(f"*{r}* ({e})" for r, e in le.SUPPRESSION_EXPLAINED.items()) + ".")
+        lines = ["Some values are not shown. Each reason, the table it affects and why:"]
+        for r in self.suppressed.itertuples():
+            lines.append(f"- **{r.reason}** — {r.values} value(s) in *{r.table}*: {r.explanation}")
+        return "\n".join(lines)
+
+    # ---- tables ------------------------------------------------------------------------------------------------
+    def headline_table(self) -> Styler:
+        """LE at birth and at 65 by sex with CIs, England's value and the benchmark."""
+        cols = ["sex", "le_age", "value", "lower_ci", "upper_ci", "comparator_value", "benchmark"]
+        frame = self.headline[cols].rename(columns={"le_age": "at age", "value": "LE (years)",
+                                                    "comparator_value": "England"})
+        caption = f"Life expectancy (years), {self.place.name}, {self.period} (synthetic data)"
+        return tables.table(frame, caption=caption,
+                            formats={"LE (years)": _ONE_DECIMAL, "lower_ci": _ONE_DECIMAL, "upper_ci": _ONE_DECIMAL,
+                                     "England": _ONE_DECIMAL})
+
+    def decile_table(self) -> Styler:
+        """LE by deprivation decile with deaths and population used (small death counts suppressed)."""
+        frame = self.deciles[["sex", "decile", "le_age", *_CI_COLUMNS, "deaths_used", "population_used",
+                              "suppression_reason"]]
+        return tables.table(frame, caption=f"Life expectancy by {self.decile_basis} deprivation decile, {self.period} "
+                                           "(synthetic data)",
+                            formats={**_CI_FORMATS, "population_used": "{:,.0f}"}, counts=["deaths_used"])
+
+    def gap_sii_table(self) -> Styler:
+        """The gap (decile 10 minus 1) and the SII with CIs, by sex and age."""
+        cols = ["sex", "le_age", *_CI_COLUMNS]
+        frame = pd.concat([
+            self.gap[cols].assign(measure="Gap (decile 10 - 1)"),
+            self.sii[cols].assign(measure="Slope index of inequality"),
+        ], ignore_index=True)[["measure", *cols]]
+        return tables.table(frame, caption=f"Gap and SII in life expectancy (years), {self.period} (synthetic data)",
+                            formats=dict(_CI_FORMATS))
+
+    def targets_table(self) -> Styler:
+        """Baseline, goal, latest and required values of each G.2 target with its progress."""
+        frame = self.targets[["name", "baseline_period", "baseline_value", "goal_period", "goal_value",
+                              "latest_period", "latest_value", "required_value", "progress"]]
+        formats = dict.fromkeys(["baseline_value", "goal_value", "latest_value", "required_value"], _ONE_DECIMAL)
+        return tables.table(frame, caption="Progress against the outcome-framework targets (synthetic data)",
+                            formats=formats)
+
+    def district_table(self) -> Styler:
+        """LE by district with CIs and the benchmark against England."""
+        frame = self.districts[["area_name", "sex", "le_age", *_CI_COLUMNS, "benchmark"]]
+        return tables.table(frame, caption=f"Life expectancy by district, {self.period}, compared with England "
+                                           "(synthetic data)", formats=dict(_CI_FORMATS))
+
+    def comparator_table(self) -> Styler:
+        """LE of the area, its comparator areas and England."""
+        frame = self.comparators[["area_name", "sex", "le_age", *_CI_COLUMNS]]
+        return tables.table(frame, caption=f"{self.place.name}, comparator areas and England, {self.period} "
+                                           "(synthetic data)", formats=dict(_CI_FORMATS))
+
+    # ---- figures -----------------------------------------------------------------------------------------------
+    def trend_charts(self) -> list[Chart]:
+        """One trend of LE at birth per sex, with England's line."""
+        out = []
+        for sex in self.sexes:
+            t, e = self.trend_for(sex)
+            out.append(charts.trend(t, comparator=e, area_name=self.place.name, unit="years",
+                                    title=f"Life expectancy at birth, {sex.lower()}s, {self.place.name} "
+                                          "(synthetic data)"))
+        return out
+
+    def decile_charts(self) -> list[Chart]:
+        """One deprivation gradient of LE at birth per sex, against the area's overall value."""
+        out = []
+        for sex in self.sexes:
+            d = self.deciles[(self.deciles["sex"] == sex) & (self.deciles["le_age"] == 0)]
+            out.append(charts.deprivation_gradient(
+                d, quantile="decile", area_name=self.place.name, unit="years", value_label="Life expectancy",
+                comparator=self.value(sex), comparator_name=f"{self.place.name} overall",
+                title=f"Life expectancy at birth by {self.decile_basis} deprivation decile, {sex.lower()}s, "
+                      f"{self.period} (synthetic data)"))
+        return out
+
+    def _target_observed(self, target_id: str) -> pd.DataFrame:
+        src = self.sii_trend if "SII" in target_id else self.trend[self.trend["le_age"] == 0]
+        return src[(src["sex"] == _sex_of(target_id)) & (src.get("le_age", 0) == 0)][["period", "value"]]
+
+    def target_charts(self) -> list[Chart]:
+        """The observed trend against the straight-line target trajectory, one per target with a baseline."""
+        out = []
+        for _, t in self.targets.iterrows():
+            if pd.isna(t["baseline_value"]):
+                continue
+            out.append(charts.target_trajectory(
+                self._target_observed(t["id"]), baseline=(t["baseline_period"], t["baseline_value"]),
+                goal=(t["goal_period"], t["goal_value"]), area_name=self.place.name, unit="years",
+                title=f"{t['name']}, {self.place.name}: {t['progress']} (synthetic data)"))
+        return out
+
+    def district_charts(self) -> list[Chart]:
+        """LE at birth by district against England, one per sex (none for an area of one district)."""
+        out = []
+        eng = self.england_trend[(self.england_trend["period"] == self.period) & (self.england_trend["le_age"] == 0)]
+        for sex in self.sexes:
+            d = self._districts_at_birth(sex)
+            e = eng[eng["sex"] == sex]
+            if len(d) < 2:
+                continue
+            out.append(charts.compare_areas(
+                d, comparator=float(e["value"].iloc[0]) if len(e) else None, unit="years",
+                value_label="Life expectancy at birth", top_areas=(),
+                title=f"Life expectancy at birth by district, {sex.lower()}s, {self.period} (synthetic data)"))
+        return out
+
+    def map(self, sex: str | None = None) -> Chart:
+        """A choropleth of LE at birth by district (``sex`` defaults to the first of :attr:`sexes`)."""
+        from ..sources import readers
+
+        sex = sex or self.sexes[0]
+        d = self._districts_at_birth(sex)
+        gdf = readers.lad_boundaries().merge(d[["lad_code", "value"]], on="lad_code", how="inner")
+        return charts.choropleth(gdf, "value", area_name=self.place.name, label_col="lad_name", unit="years",
+                                 value_label="Life expectancy at birth",
+                                 title=f"Life expectancy at birth, {sex.lower()}s, {self.period}, by district "
+                                       "(synthetic data)")
+
+
+def _check_period(period: str) -> str:
+    if period not in synthetic_deaths.PERIODS:
+        raise InvalidInputError(f"period {period!r} is not in the synthetic data; choose one of "
+                                f"{list(synthetic_deaths.PERIODS)}.")
+    return period
+
+
+def build(*, area: str = "Kent", period: str = "2017-19", sexes: Sequence[str] = ("Male", "Female"),
+          decile_basis: str = "local", comparators: Sequence[str] = ("Hampshire",), repetitions: int = 10000,
+          seed: int = synthetic_deaths.DEFAULT_SEED) -> LifeExpectancyChapter:
+    """The life expectancy chapter for ``area`` on the synthetic demo deaths (the notebook's parameters).
+
+    ``period`` is a 3-year pooled period (2015-17 ... 2022-24); ``decile_basis`` "local" ranks the area's LSOAs
+    into 10 equal-count deciles within the area (Fingertips 92901), "national" uses England's IMD 2019 deciles;
+    ``comparators`` are area names compared with the area; ``repetitions`` the Monte-Carlo repetitions of the SII
+    limits; ``seed`` the seed of the synthetic deaths.
+    """
+    le.check_decile_basis(decile_basis)
+    sexes = le.normalise_sexes(sexes)
+    _check_period(period)
+    place = geography.resolve_area(area)
+    lsoas = le.area_lsoas(place, decile_basis)
+    codes = lsoas["lsoa_code"].tolist()
+    deaths = synthetic_deaths.deaths(seed, lsoas=codes)
+    results = le.analyse(deaths, synthetic_deaths.populations(codes), synthetic_deaths.england_aggregate(seed), lsoas,
+                         place=place, period=period, periods=synthetic_deaths.PERIODS, sexes=sexes,
+                         decile_basis=decile_basis, comparators=comparators, repetitions=repetitions)
+    return LifeExpectancyChapter(
+        place=place, period=period, sexes=tuple(sexes), decile_basis=decile_basis,
+        headline=results.headline, trend=results.trend, england_trend=results.england_trend,
+        deciles=results.deciles, gap=results.gap, sii=results.sii, sii_trend=results.sii_trend,
+        districts=results.districts, comparators=results.comparators, targets=results.targets,
+        suppressed=results.suppressed,
+        sources=(*synthetic_deaths.SOURCES, "imd2019_scores", "boundaries_lad24"),
+        synthetic_note=deaths.attrs.get("synthetic_note", "synthetic data"),
+        provenance_notes=PROVENANCE_NOTES,
+    )
