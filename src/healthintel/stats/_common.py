@@ -8,7 +8,7 @@ first appearance; errors that name the column, the rows and the fix.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np

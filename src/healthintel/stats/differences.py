@@ -36,6 +36,22 @@ KATZ = "Katz log"
 
 def _two_groups(data, numerator, denominator, numerator_2, denominator_2, group, compare, by):
     """Numerators/denominators of the two groups being compared and the output frame (keys or input rows)."""
+    wide = _is_wide(numerator_2, denominator_2, group, compare)
+    by = as_list(by)
+    require_columns(data, numerator=numerator, denominator=denominator, numerator_2=numerator_2,
+                    denominator_2=denominator_2, group=group, by=by)
+    pairs = [(numerator, denominator)] + ([(numerator_2, denominator_2)] if wide else [])
+    for num, den in pairs:
+        check_finite_non_negative(data, num, arg="numerator", by=by + as_list(group), allow_na=True)
+        check_positive(data, den, arg="denominator", by=by + as_list(group))
+        check_not_greater(data, num, den, what="a proportion needs numerator ≤ denominator", by=by + as_list(group))
+    if wide:
+        return _wide_counts(data, numerator, denominator, numerator_2, denominator_2, by)
+    return _tidy_counts(data, numerator, denominator, group, compare, by)
+
+
+def _is_wide(numerator_2, denominator_2, group, compare) -> bool:
+    """True for the wide form (second group's columns), False for the tidy form; an error for neither/both."""
     wide = numerator_2 is not None or denominator_2 is not None
     tidy = group is not None or compare is not None
     if wide == tidy or (wide and (numerator_2 is None or denominator_2 is None)) or (
@@ -45,26 +61,22 @@ def _two_groups(data, numerator, denominator, numerator_2, denominator_2, group,
             "give either numerator_2= and denominator_2= (wide data: the second group's columns), or group= and "
             "compare=(first, second) (tidy data: one row per category, e.g. group='quintile', compare=(1, 5))."
         )
-    by = as_list(by)
-    require_columns(data, numerator=numerator, denominator=denominator, numerator_2=numerator_2,
-                    denominator_2=denominator_2, group=group, by=by)
-    pairs = [(numerator, denominator)] + ([(numerator_2, denominator_2)] if wide else [])
-    for num, den in pairs:
-        check_finite_non_negative(data, num, arg="numerator", by=by + as_list(group), allow_na=True)
-        check_positive(data, den, arg="denominator", by=by + as_list(group))
-        check_not_greater(data, num, den, what="a proportion needs numerator ≤ denominator", by=by + as_list(group))
+    return wide
 
-    if wide:
-        x1, n1 = numeric(data, numerator, arg="numerator"), numeric(data, denominator, arg="denominator")
-        x2, n2 = numeric(data, numerator_2, arg="numerator_2"), numeric(data, denominator_2, arg="denominator_2")
-        if by:
-            groups = grouper(data, by)
-            x1, n1, x2, n2 = (groups.sum(v) for v in (x1, n1, x2, n2))
-            out = groups.keys.copy()
-        else:
-            out = data.copy()
-        return out, x1, n1, x2, n2, np.zeros(len(x1), dtype=bool), None
 
+def _wide_counts(data, numerator, denominator, numerator_2, denominator_2, by):
+    x1, n1 = numeric(data, numerator, arg="numerator"), numeric(data, denominator, arg="denominator")
+    x2, n2 = numeric(data, numerator_2, arg="numerator_2"), numeric(data, denominator_2, arg="denominator_2")
+    if by:
+        groups = grouper(data, by)
+        x1, n1, x2, n2 = (groups.sum(v) for v in (x1, n1, x2, n2))
+        out = groups.keys.copy()
+    else:
+        out = data.copy()
+    return out, x1, n1, x2, n2, np.zeros(len(x1), dtype=bool), None
+
+
+def _tidy_counts(data, numerator, denominator, group, compare, by):
     if not isinstance(compare, (tuple, list)) or len(compare) != 2:
         raise InvalidInputError(
             f"compare must be a pair of {group!r} categories (first, second), e.g. compare=(1, 5); got {compare!r}."

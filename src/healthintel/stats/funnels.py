@@ -76,10 +76,7 @@ def _truncated_probability(lam, obs, side):
     ratio = _sps.poisson.pmf(ks, lam2) / _sps.poisson.cdf(ks - 1, lam2)
     stop = ks[np.arange(len(lam)), np.argmax(ratio <= 1e-10, axis=1)]  # terms 0 .. stop-1 are summed
     total = _sps.poisson.cdf(stop - 1, lam)
-    if side == "low":
-        part = total - _sps.poisson.cdf(obs - 1, lam)
-    else:
-        part = _sps.poisson.cdf(np.minimum(obs, stop - 1), lam)
+    part = total - _sps.poisson.cdf(obs - 1, lam) if side == "low" else _sps.poisson.cdf(np.minimum(obs, stop - 1), lam)
     return part / total
 
 
@@ -257,6 +254,19 @@ def funnel_limits(
     who = "funnel_limits"
     multiplier = _check_args(data, numerator, denominator, rate, statistic, rate_type, multiplier, years_of_data,
                              who, ratio_type, need_multiplier=statistic != "ratio")
+    _check_limit_inputs(data, numerator, denominator, statistic, ratio_type, years_of_data)
+    x, derived = _derived_denominator(data, numerator, denominator, rate, statistic, rate_type, multiplier, who)
+    av = x.sum() / np.nansum(derived)
+    points = _axis_points(*_axis_range(derived, av, statistic, years_of_data), statistic)
+    if statistic == "proportion":
+        return _proportion_limits(points, av, multiplier)
+    if statistic == "ratio":
+        return _ratio_limits(points, ratio_type)
+    return _rate_limits(points, av, multiplier, rate_type, years_of_data)
+
+
+def _check_limit_inputs(data, numerator, denominator, statistic, ratio_type, years_of_data) -> None:
+    """The arguments each statistic needs, and complete numerators and denominators for proportions."""
     if statistic == "ratio" and ratio_type is None:
         raise InvalidInputError("funnel_limits for ratios needs ratio_type='count' or 'isr'.")
     if statistic == "rate" and years_of_data is None:
@@ -270,51 +280,59 @@ def funnel_limits(
                 "for proportions, numerators and denominators must be provided for all records, even when their "
                 f"values are zero; offending {describe_rows(data, bad, [numerator, denominator])}."
             )
-    x, derived = _derived_denominator(data, numerator, denominator, rate, statistic, rate_type, multiplier, who)
-    av = x.sum() / np.nansum(derived)
+
+
+def _axis_range(derived, av, statistic, years_of_data) -> tuple[float, float]:
+    """Neat rounded bounds of the x axis (rates: events expected at the average over the per-year populations)."""
     lo, hi = np.nanmin(derived), np.nanmax(derived)
     if statistic == "rate":
         axis_min = 0.0 if hi > 2 * lo else _floor_axis(lo / years_of_data) * years_of_data
         axis_max = _ceiling_axis(hi / years_of_data) * years_of_data
-        axis_min, axis_max = np.floor(axis_min * av), np.ceil(axis_max * av)
-    else:
-        axis_min = 0.0 if hi > 2 * lo else _floor_axis(lo)
-        axis_max = _ceiling_axis(hi)
+        return np.floor(axis_min * av), np.ceil(axis_max * av)
+    axis_min = 0.0 if hi > 2 * lo else _floor_axis(lo)
+    return axis_min, _ceiling_axis(hi)
 
-    # 100 points spaced geometrically (closer together at small sizes); inherently sequential, 99 scalar steps
+
+def _axis_points(axis_min, axis_max, statistic) -> np.ndarray:
+    """100 points spaced geometrically (closer together at small sizes); inherently sequential, 99 scalar steps."""
     points = np.empty(N_POINTS)
     points[0] = max(1.0, axis_min)
     shift = 1 if statistic == "ratio" else 0
     for j in range(2, N_POINTS + 1):
         prev = points[j - 2]
         points[j - 1] = max(np.round((axis_max / prev) ** (1 / (101 - (j - shift))) * prev), prev + 1)
+    return points
 
-    if statistic == "proportion":
-        out = pd.DataFrame({"Population": points})
-        for s, p in (("2s", 0.975), ("3s", 0.999)):
-            out[f"lower_{s}_limit"] = np.maximum(0, _wilson_limit(p, points, av, "low", multiplier))
-            out[f"upper_{s}_limit"] = np.minimum(100, _wilson_limit(p, points, av, "high", multiplier))
-        out = out[["Population", "lower_2s_limit", "upper_2s_limit", "lower_3s_limit", "upper_3s_limit"]]
-        out["baseline"] = av * multiplier
-        out["statistic"] = "proportion"
-        out["method"] = "Wilson"
-        return out
 
-    if statistic == "ratio":
-        out = pd.DataFrame({"Observed_events": points})
-        for s, p in (("2s", 0.025), ("3s", 0.001)):
-            lo_exp = _poisson_mean(points, p, "high")
-            hi_exp = _poisson_mean(points, p, "low")
-            out[f"lower_{s}_exp_events"] = lo_exp
-            out[f"lower_{s}_limit"] = points / lo_exp
-            out[f"upper_{s}_exp_events"] = hi_exp
-            out[f"upper_{s}_limit"] = points / hi_exp
-        limits = [c for c in out.columns if c.endswith("limit")]
-        out[limits] = out[limits] - 1 if ratio_type == "count" else out[limits] * 100
-        out["statistic"] = f"ratio ({ratio_type})"
-        out["method"] = "Poisson"
-        return out
+def _proportion_limits(points, av, multiplier) -> pd.DataFrame:
+    out = pd.DataFrame({"Population": points})
+    for s, p in (("2s", 0.975), ("3s", 0.999)):
+        out[f"lower_{s}_limit"] = np.maximum(0, _wilson_limit(p, points, av, "low", multiplier))
+        out[f"upper_{s}_limit"] = np.minimum(100, _wilson_limit(p, points, av, "high", multiplier))
+    out = out[["Population", "lower_2s_limit", "upper_2s_limit", "lower_3s_limit", "upper_3s_limit"]]
+    out["baseline"] = av * multiplier
+    out["statistic"] = "proportion"
+    out["method"] = "Wilson"
+    return out
 
+
+def _ratio_limits(points, ratio_type) -> pd.DataFrame:
+    out = pd.DataFrame({"Observed_events": points})
+    for s, p in (("2s", 0.025), ("3s", 0.001)):
+        lo_exp = _poisson_mean(points, p, "high")
+        hi_exp = _poisson_mean(points, p, "low")
+        out[f"lower_{s}_exp_events"] = lo_exp
+        out[f"lower_{s}_limit"] = points / lo_exp
+        out[f"upper_{s}_exp_events"] = hi_exp
+        out[f"upper_{s}_limit"] = points / hi_exp
+    limits = [c for c in out.columns if c.endswith("limit")]
+    out[limits] = out[limits] - 1 if ratio_type == "count" else out[limits] * 100
+    out["statistic"] = f"ratio ({ratio_type})"
+    out["method"] = "Poisson"
+    return out
+
+
+def _rate_limits(points, av, multiplier, rate_type, years_of_data) -> pd.DataFrame:
     out = pd.DataFrame({"Events": points})
     for s, p in (("2s", 0.025), ("3s", 0.001)):
         for side, bound in (("lower", "high"), ("upper", "low")):
@@ -407,9 +425,10 @@ def funnel_significance(
     out = data.copy()
     if statistic == "proportion":
         if np.isnan(x).any() or np.isnan(d).any():
+            offending = describe_rows(data, np.isnan(x) | np.isnan(d), [numerator, denominator])
             raise InvalidInputError(
                 "for proportions, numerators and denominators must be provided for all records, even when their "
-                f"values are zero; offending {describe_rows(data, np.isnan(x) | np.isnan(d), [numerator, denominator])}."
+                f"values are zero; offending {offending}."
             )
         average = x.sum() / d.sum()
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -82,7 +82,9 @@ def _band_lookup(age_bands) -> dict:
         pairs = [(label, _start_age_of_label(label)) for label in labels]
         starts = [s for _, s in pairs]
         if starts[0] != 0:
-            raise InvalidInputError(f"the first label in age_bands must be the <1 band (start age 0); got {labels[0]!r}.")
+            raise InvalidInputError(
+                f"the first label in age_bands must be the <1 band (start age 0); got {labels[0]!r}."
+            )
         out_of_place = [label for (label, s), want in zip(pairs, AGE_BAND_STARTS) if s != want]
         if out_of_place:
             raise InvalidInputError(
@@ -200,15 +202,15 @@ def _life_table(deaths: np.ndarray, population: np.ndarray, z95: float) -> tuple
         nm = width * m
         q = np.where(nm * a <= 1, nm / (1 + nm * (1 - a)), 1.0)
         p = 1 - q
-        l = np.empty((g, N_BANDS + 1))  # l[:, 20] = 0: nobody survives the open interval
-        l[:, 0] = RADIX
-        l[:, 1:N_BANDS] = RADIX * np.cumprod(p[:, :-1], axis=1)
-        l[:, N_BANDS] = 0.0
-        d = l[:, :-1] - l[:, 1:]
-        big_l = width * (l[:, 1:] + a * d)  # person-years lived in each band
-        big_l[:, -1] = l[:, N_BANDS - 1] / m[:, -1]  # mean survival in the open interval is 1 / M_omega
+        lx = np.empty((g, N_BANDS + 1))  # survivors l_x; lx[:, 20] = 0: nobody survives the open interval
+        lx[:, 0] = RADIX
+        lx[:, 1:N_BANDS] = RADIX * np.cumprod(p[:, :-1], axis=1)
+        lx[:, N_BANDS] = 0.0
+        d = lx[:, :-1] - lx[:, 1:]
+        big_l = width * (lx[:, 1:] + a * d)  # person-years lived in each band
+        big_l[:, -1] = lx[:, N_BANDS - 1] / m[:, -1]  # mean survival in the open interval is 1 / M_omega
         t = np.cumsum(big_l[:, ::-1], axis=1)[:, ::-1]
-        ls = l[:, :-1]
+        ls = lx[:, :-1]
         e = np.where(ls == 0, 0.0, t / ls)
 
         # Chiang's variance of q_i, zero where no one dies in the band; Silcocks' term for the open band
@@ -368,9 +370,9 @@ def life_expectancy(
     out = groups.keys.take(g_idx).reset_index(drop=True) if groups.by else pd.DataFrame(index=range(n_groups * k))
     out["le_age"] = np.asarray(ages_out, dtype=np.int64)[np.tile(np.arange(k), n_groups)]
     out["value"] = value[g_idx, b_idx]
-    for (lo_name, hi_name), lo, hi in zip(conf.columns, lower, upper):
+    for (lo_name, _), lo in zip(conf.columns, lower):
         out[lo_name] = lo[g_idx, b_idx]
-    for (lo_name, hi_name), lo, hi in zip(conf.columns, lower, upper):
+    for (_, hi_name), hi in zip(conf.columns, upper):
         out[hi_name] = hi[g_idx, b_idx]
     out["population_used"] = pops_used[g_idx, b_idx]
     out["deaths_used"] = dths_used[g_idx, b_idx]

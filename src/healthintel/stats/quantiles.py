@@ -92,7 +92,9 @@ def assign_quantiles(
     if len(order):
         start_of[codes_sorted[group_start]] = group_start
     # first position of each run of equal (group, key) values, so ties share the minimum rank
-    new_run = np.r_[True, (np.diff(codes_sorted) != 0) | (np.diff(key_sorted) != 0)] if len(order) else np.array([], bool)
+    new_run = (
+        np.r_[True, (np.diff(codes_sorted) != 0) | (np.diff(key_sorted) != 0)] if len(order) else np.array([], bool)
+    )
     run_first = np.maximum.accumulate(np.where(new_run, pos, 0)) if len(order) else pos
 
     N = count[codes_sorted].astype(float)

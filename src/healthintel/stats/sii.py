@@ -14,13 +14,16 @@ from __future__ import annotations
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
 from ..errors import HealthIntelWarning, InvalidInputError, SuppressionWarning, describe_rows
-from ._common import Confidence, as_list, grouper, numeric, parse_confidence, require_columns, suffix
+from ._common import (
+    Confidence, Groups, as_list, grouper, numeric, parse_confidence, require_columns, suffix,
+)
 
 __all__ = ["slope_index_of_inequality", "VALUE_TYPES"]
 
@@ -231,27 +234,74 @@ def slope_index_of_inequality(
     2004;26:388-395. Public Health England, *Technical Guide: Calculating the slope index of inequality* (2018).
     PHEindicatormethods 2.1.0, ``phe_sii``.
     """
-    # ---- 1-10: arguments (PHEindicatormethods' order) ---------------------------------------------------------
+    # Named steps, in PHEindicatormethods' order of checks: arguments (1-10), columns (11-15), quantiles (16),
+    # complete groups (17), then the grid, the weighted fit, the simulated limits and the output frame.
+    kind, repetitions, conf = _check_arguments(
+        data, quantile, population, value=value, numerator=numerator, se=se, lower_ci=lower_ci, upper_ci=upper_ci,
+        by=by, value_type=value_type, transform=transform, multiplier=multiplier, repetitions=repetitions,
+        confidence=confidence,
+    )
+    cols = _read_columns(
+        data, quantile, population, value=value, numerator=numerator, se=se, lower_ci=lower_ci, upper_ci=upper_ci,
+        by=by, kind=kind, transform=transform,
+    )
+    qrank, qlabels = _check_quantiles(data, quantile)
+    groups = grouper(data, by)
+    gv, se_v = _working_scale(cols, kind)
+    keep, rows, flat = _complete_groups(groups, qrank, qlabels, cols.val, se_v)
+    grid = _Grid(rows, flat, (len(keep), len(qlabels)))
+    pop_g, val_g, y_work, se_g = grid(cols.pop), grid(cols.val), grid(gv), grid(se_v)
+    fit = _weighted_fit(pop_g, y_work if transform else val_g)
+    points = _point_estimates(fit, kind=kind, transform=transform, multiplier=multiplier)
+    kept_keys = groups.keys.iloc[keep].reset_index(drop=True)
+    sii_lim, rii_lim = _simulated_limits(
+        fit, y_work, se_g, kind=kind, transform=transform, multiplier=multiplier, repetitions=repetitions,
+        conf=conf, rii=rii, reliability_stat=reliability_stat, seed=seed,
+        order=_simulation_order(kept_keys, groups.by),
+    )
+    out = kept_keys if groups.by else pd.DataFrame(index=range(len(keep)))
+    return _assemble(
+        out, points, sii_lim, rii_lim, conf=conf, kind=kind, transform=transform, multiplier=multiplier,
+        repetitions=repetitions, rii=rii, reliability_stat=reliability_stat, intercept=intercept,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- 1-10: arguments
+def _check_arguments(
+    data, quantile, population, *, value, numerator, se, lower_ci, upper_ci, by, value_type, transform, multiplier,
+    repetitions, confidence,
+) -> tuple[int, int, Confidence]:
+    """PHEindicatormethods' argument checks 1-10, in its order: the value type code, repetitions and levels."""
     require_columns(
         data, quantile=quantile, population=population, value=value, numerator=numerator, se=se,
         lower_ci=lower_ci, upper_ci=upper_ci, by=by,
     )
-    if value is None and numerator is None:
-        raise InvalidInputError(
-            "slope_index_of_inequality needs value= (the indicator column), or numerator= when value_type is "
-            "'proportion' (value = numerator / population)."
-        )
     has_cis = lower_ci is not None and upper_ci is not None
-    if se is None and not has_cis:
-        raise InvalidInputError(
-            "slope_index_of_inequality needs either se= (standard errors) or both lower_ci= and upper_ci= "
-            "(95% confidence limits) to simulate the confidence interval."
-        )
+    _check_value_and_spread(value, numerator, se, has_cis)
     kind = _value_type_code(value_type)
     if value is None and kind != 2:
         raise InvalidInputError(
             "numerator= without value= only works for value_type='proportion'; give value= for other indicators."
         )
+    _check_multiplier_and_repetitions(multiplier, repetitions)
+    _check_transform(transform, kind, se, has_cis)
+    return kind, int(repetitions), parse_confidence(confidence)
+
+
+def _check_value_and_spread(value, numerator, se, has_cis: bool) -> None:
+    if value is None and numerator is None:
+        raise InvalidInputError(
+            "slope_index_of_inequality needs value= (the indicator column), or numerator= when value_type is "
+            "'proportion' (value = numerator / population)."
+        )
+    if se is None and not has_cis:
+        raise InvalidInputError(
+            "slope_index_of_inequality needs either se= (standard errors) or both lower_ci= and upper_ci= "
+            "(95% confidence limits) to simulate the confidence interval."
+        )
+
+
+def _check_multiplier_and_repetitions(multiplier, repetitions) -> None:
     for name, arg in (("multiplier", multiplier), ("repetitions", repetitions)):
         if isinstance(arg, bool) or not isinstance(arg, (int, float, np.integer, np.floating)) or not np.isfinite(arg):
             raise InvalidInputError(f"{name} must be a finite number; got {arg!r}.")
@@ -259,60 +309,113 @@ def slope_index_of_inequality(
         raise InvalidInputError("multiplier must not be 0; use 1 (or -1 to reverse the polarity).")
     if repetitions < MIN_REPETITIONS or int(repetitions) != repetitions:
         raise InvalidInputError(
-            f"repetitions must be a whole number of at least {MIN_REPETITIONS:,} (default 100,000); got {repetitions!r}."
+            f"repetitions must be a whole number of at least {MIN_REPETITIONS:,} (default 100,000); "
+            f"got {repetitions!r}."
         )
-    repetitions = int(repetitions)
-    if transform and kind == 0:
+
+
+def _check_transform(transform: bool, kind: int, se, has_cis: bool) -> None:
+    if not transform:
+        return
+    if kind == 0:
         raise InvalidInputError("transform=True needs value_type 'rate' or 'proportion'; 'other' is never transformed.")
-    if transform and se is not None:
+    if se is not None:
         raise InvalidInputError(
             "transform=True takes the standard error from lower_ci/upper_ci on the log/logit scale; drop se=."
         )
-    if transform and not has_cis:
+    if not has_cis:
         raise InvalidInputError("transform=True needs both lower_ci= and upper_ci= (95% confidence limits).")
-    conf = parse_confidence(confidence)
 
-    # ---- 11-15: columns --------------------------------------------------------------------------------------
-    keys = as_list(by)
-    pop = numeric(data, population, arg="population")
-    val = numeric(data, value, arg="value") if value is not None else None
-    num = numeric(data, numerator, arg="numerator") if value is None else None
-    se_v = numeric(data, se, arg="se") if se is not None else None
-    lo_v = numeric(data, lower_ci, arg="lower_ci") if has_cis else None
-    hi_v = numeric(data, upper_ci, arg="upper_ci") if has_cis else None
 
-    def fail(mask, columns, message):
+# ---------------------------------------------------------------------------------------------- 11-15: columns
+@dataclass
+class _Columns:
+    """The numeric input columns (``val`` derived from the numerator for proportions given as counts)."""
+
+    pop: np.ndarray
+    val: np.ndarray
+    se: np.ndarray | None
+    lo: np.ndarray | None
+    hi: np.ndarray | None
+
+
+class _RowCheck:
+    """Raises an error naming the offending rows (with the group, quantile and the columns concerned)."""
+
+    def __init__(self, data: pd.DataFrame, keys: list, quantile: str) -> None:
+        self.data, self.keys, self.quantile = data, keys, quantile
+
+    def __call__(self, mask, columns: list, message: str) -> None:
         if np.any(mask):
-            raise InvalidInputError(f"{message} in {describe_rows(data, mask, keys + [quantile] + columns)}.")
+            described = describe_rows(self.data, mask, self.keys + [self.quantile] + columns)
+            raise InvalidInputError(f"{message} in {described}.")
 
+
+def _read_columns(
+    data, quantile, population, *, value, numerator, se, lower_ci, upper_ci, by, kind, transform,
+) -> _Columns:
+    """PHEindicatormethods' data checks 11-15: numeric columns, populations, SEs, limits and value ranges."""
+    has_cis = lower_ci is not None and upper_ci is not None
+    pop = numeric(data, population, arg="population")
+    val = _optional_numeric(data, value, "value")
+    num = _optional_numeric(data, numerator if value is None else None, "numerator")
+    se_v = _optional_numeric(data, se, "se")
+    lo_v = _optional_numeric(data, lower_ci if has_cis else None, "lower_ci")
+    hi_v = _optional_numeric(data, upper_ci if has_cis else None, "upper_ci")
+    fail = _RowCheck(data, as_list(by), quantile)
     fail(~(pop > 0), [population], f"population column {population!r} must be greater than 0 with no missing "
          "values (an SII needs every quantile populated); fix or remove the groups")
     if se_v is not None:
         fail(~(se_v >= 0), [se], f"se column {se!r} must be non-negative with no missing values; supply the "
              "standard errors or use lower_ci/upper_ci instead")
-    if has_cis and se_v is None:
-        fail(np.isnan(lo_v) | np.isnan(hi_v), [lower_ci, upper_ci],
+    cis = (lo_v, hi_v) if lo_v is not None and hi_v is not None and se_v is None else None
+    if cis is not None:
+        fail(np.isnan(cis[0]) | np.isnan(cis[1]), [lower_ci, upper_ci],
              "confidence limit columns must have no missing values; supply them or give se=")
     if kind == 2:
-        if val is not None:
-            fail((val < 0) | (val > 1), [value], f"value column {value!r} holds proportions and must lie between 0 "
-                 "and 1; divide percentages by 100")
-        if has_cis and se_v is None:
-            fail((lo_v < 0) | (lo_v > 1) | (hi_v < 0) | (hi_v > 1), [lower_ci, upper_ci],
-                 "confidence limits of a proportion must lie between 0 and 1; divide percentages by 100")
-        if num is not None:
-            fail(~(num > 0), [numerator], f"numerator column {numerator!r} must be greater than 0 with no missing "
-                 "values to derive a proportion")
-            val = num / pop
+        val = _check_proportions(fail, val, num, pop, cis, value=value, numerator=numerator, lower_ci=lower_ci,
+                                 upper_ci=upper_ci)
+    assert val is not None  # value is required unless value_type is "proportion" (checked with the arguments)
     if kind == 1:
-        if val is not None and (transform or se_v is None):
-            fail(val <= 0, [value], f"value column {value!r} holds rates, which must be greater than 0 on the log "
-                 "scale; remove zero rates or use value_type='other'")
-        if has_cis and se_v is None:
-            fail((lo_v <= 0) | (hi_v <= 0), [lower_ci, upper_ci],
-                 "confidence limits of a rate must be greater than 0 on the log scale; use se= or value_type='other'")
+        _check_rates(fail, val, cis, transform=transform, has_se=se_v is not None, value=value, lower_ci=lower_ci,
+                     upper_ci=upper_ci)
+    return _Columns(pop, val, se_v, lo_v, hi_v)
 
-    # ---- 16: number of quantiles -----------------------------------------------------------------------------
+
+def _optional_numeric(data: pd.DataFrame, column: str | None, arg: str) -> np.ndarray | None:
+    return None if column is None else numeric(data, column, arg=arg)
+
+
+def _check_proportions(fail, val, num, pop, cis, *, value, numerator, lower_ci, upper_ci) -> np.ndarray | None:
+    """Proportions (and their limits) within [0, 1]; the value derived from a positive numerator if not given."""
+    if val is not None:
+        fail((val < 0) | (val > 1), [value], f"value column {value!r} holds proportions and must lie between 0 "
+             "and 1; divide percentages by 100")
+    if cis is not None:
+        lo_v, hi_v = cis
+        fail((lo_v < 0) | (lo_v > 1) | (hi_v < 0) | (hi_v > 1), [lower_ci, upper_ci],
+             "confidence limits of a proportion must lie between 0 and 1; divide percentages by 100")
+    if num is not None:
+        fail(~(num > 0), [numerator], f"numerator column {numerator!r} must be greater than 0 with no missing "
+             "values to derive a proportion")
+        val = num / pop
+    return val
+
+
+def _check_rates(fail, val, cis, *, transform, has_se, value, lower_ci, upper_ci) -> None:
+    """Rates (and their limits) must be positive wherever they are taken on the log scale."""
+    if transform or not has_se:
+        fail(val <= 0, [value], f"value column {value!r} holds rates, which must be greater than 0 on the log "
+             "scale; remove zero rates or use value_type='other'")
+    if cis is not None:
+        lo_v, hi_v = cis
+        fail((lo_v <= 0) | (hi_v <= 0), [lower_ci, upper_ci],
+             "confidence limits of a rate must be greater than 0 on the log scale; use se= or value_type='other'")
+
+
+# ---------------------------------------------------------------------------------------------- 16-17: quantiles
+def _check_quantiles(data: pd.DataFrame, quantile: str) -> tuple[np.ndarray, list]:
+    """Check 16: between 5 and 100 distinct quantile labels (a warning above 10); each row's rank and the labels."""
     qrank, qlabels = _quantile_order(data[quantile])
     n_q = len(qlabels)
     if n_q < 5 or n_q > 100:
@@ -324,16 +427,30 @@ def slope_index_of_inequality(
         warnings.warn(
             f"slope_index_of_inequality: {n_q} quantiles; small quantiles can make the SII unstable.",
             HealthIntelWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of slope_index_of_inequality
         )
+    return qrank, qlabels
 
-    # ---- 17: one complete row per quantile in each group; others dropped with a warning ----------------------
-    groups = grouper(data, by)
-    n_groups = groups.n
-    gv = _g(val, kind)
+
+def _working_scale(cols: _Columns, kind: int) -> tuple[np.ndarray, np.ndarray]:
+    """The values on the working scale and their standard errors (from the 95% limits when no se= is given)."""
+    gv = _g(cols.val, kind)
+    se_v = cols.se
     if se_v is None:
+        assert cols.lo is not None and cols.hi is not None  # se= or both limits (checked with the arguments)
         with np.errstate(invalid="ignore"):
-            se_v = (_g(hi_v, kind) - _g(lo_v, kind)) / (2 * Z95)
+            se_v = (_g(cols.hi, kind) - _g(cols.lo, kind)) / (2 * Z95)
+    return gv, se_v
+
+
+def _complete_groups(
+    groups: Groups, qrank: np.ndarray, qlabels: list, val: np.ndarray, se_v: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Check 17: groups with exactly one complete row per quantile (others dropped with one warning).
+
+    Returns the kept groups' codes, the rows that feed the grid and each such row's flat (group, quantile) cell.
+    """
+    n_q, n_groups = len(qlabels), groups.n
     present = qrank >= 0
     row_ok = present & ~np.isnan(val) & ~np.isnan(se_v)
     cell = groups.codes * n_q + np.where(present, qrank, 0)
@@ -342,45 +459,66 @@ def slope_index_of_inequality(
     bad_rows = np.bincount(groups.codes[~row_ok], minlength=n_groups)
     complete = (rows_per_cell == 1).all(axis=1) & (bad_rows == 0)
     if not complete.all():
-        dropped = groups.keys.loc[~complete]
-        shown = "; ".join(
-            ", ".join(f"{c}={v!r}" for c, v in row.items()) for _, row in dropped.head(5).iterrows()
-        ) or "all data"
-        warnings.warn(
-            f"slope_index_of_inequality: {int((~complete).sum())} of {n_groups} group(s) dropped for "
-            f"{INCOMPLETE}; each group needs one row for each of the {n_q} quantiles {qlabels[:12]} "
-            f"({shown}{' ...' if len(dropped) > 5 else ''}).",
-            SuppressionWarning,
-            stacklevel=2,
-        )
+        _warn_dropped(groups.keys.loc[~complete], int((~complete).sum()), n_groups, qlabels)
     keep = np.flatnonzero(complete)
     new_index = np.full(n_groups, -1)
     new_index[keep] = np.arange(len(keep))
-    n_keep = len(keep)
-
     rows = np.flatnonzero(complete[groups.codes] & present)
     flat = new_index[groups.codes[rows]] * n_q + qrank[rows]
-    shape = (n_keep, n_q)
+    return keep, rows, flat
 
-    def grid(x: np.ndarray) -> np.ndarray:
-        out = np.empty(n_keep * n_q)
-        out[flat] = x[rows]
-        return out.reshape(shape)
 
-    pop_g, val_g, y_work, se_g = grid(pop), grid(val), grid(gv), grid(se_v)
+def _warn_dropped(dropped: pd.DataFrame, n_dropped: int, n_groups: int, qlabels: list) -> None:
+    shown = "; ".join(
+        ", ".join(f"{c}={v!r}" for c, v in row.items()) for _, row in dropped.head(5).iterrows()
+    ) or "all data"
+    warnings.warn(
+        f"slope_index_of_inequality: {n_dropped} of {n_groups} group(s) dropped for "
+        f"{INCOMPLETE}; each group needs one row for each of the {len(qlabels)} quantiles {qlabels[:12]} "
+        f"({shown}{' ...' if len(dropped) > 5 else ''}).",
+        SuppressionWarning,
+        stacklevel=4,  # the caller of slope_index_of_inequality
+    )
 
-    # ---- point estimate: closed-form weighted least squares for every group ---------------------------------
+
+class _Grid:
+    """Scatters per-row values of the kept groups into a (groups, quantiles) array, quantiles in rank order."""
+
+    def __init__(self, rows: np.ndarray, flat: np.ndarray, shape: tuple[int, int]) -> None:
+        self.rows, self.flat, self.shape = rows, flat, shape
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        out = np.empty(self.shape[0] * self.shape[1])
+        out[self.flat] = x[self.rows]
+        return out.reshape(self.shape)
+
+
+# ---------------------------------------------------------------------------------------------- point estimate
+@dataclass
+class _Fit:
+    """Closed-form weighted least squares of every group: weights giving alpha and beta, and their values."""
+
+    icpt_w: np.ndarray
+    slope_w: np.ndarray
+    alpha: np.ndarray
+    beta: np.ndarray
+
+
+def _weighted_fit(pop_g: np.ndarray, y_fit: np.ndarray) -> _Fit:
     share = pop_g / pop_g.sum(axis=1, keepdims=True)
     rank_mid = np.cumsum(share, axis=1) - share / 2
     mean_b = (share * rank_mid).sum(axis=1, keepdims=True)
     var_b = (share * (rank_mid - mean_b) ** 2).sum(axis=1, keepdims=True)
     slope_w = share * (rank_mid - mean_b) / var_b  # beta = sum(slope_w * y)
     icpt_w = share - mean_b * slope_w  # alpha = sum(icpt_w * y)
-    y_fit = y_work if transform else val_g
     alpha = (icpt_w * y_fit).sum(axis=1)
     beta = (slope_w * y_fit).sum(axis=1)
+    return _Fit(icpt_w, slope_w, alpha, beta)
 
-    negative = multiplier < 0
+
+def _point_estimates(fit: _Fit, *, kind: int, transform: bool, multiplier) -> tuple[np.ndarray, ...]:
+    """SII, RII and intercept of every group from the fitted intercept and slope."""
+    alpha, beta = fit.alpha, fit.beta
     with np.errstate(divide="ignore", invalid="ignore"):
         if transform:
             y0, y1 = _g_inverse(alpha, kind), _g_inverse(alpha + beta, kind)
@@ -391,44 +529,48 @@ def slope_index_of_inequality(
             sii_point = beta * multiplier
             rii_point = (alpha + beta) / alpha
             icpt_point = alpha
-        if negative:
+        if multiplier < 0:
             rii_point = 1 / rii_point
+    return sii_point, rii_point, icpt_point
 
-    # ---- simulation ------------------------------------------------------------------------------------------
+
+# ---------------------------------------------------------------------------------------------- simulated limits
+def _simulated_limits(
+    fit: _Fit, y_work, se_g, *, kind, transform, multiplier, repetitions, conf, rii, reliability_stat, seed, order,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """SII and RII order statistics, shape (groups, blocks, levels, 2) (the RII's None unless computed)."""
     blocks = 10 if reliability_stat else 1
     positions = _order_positions(repetitions, conf)
-    coef = np.stack([icpt_w, slope_w], axis=-1)  # (groups, quantiles, 2)
+    coef = np.stack([fit.icpt_w, fit.slope_w], axis=-1)  # (groups, quantiles, 2)
     sim = _simulate(
         y_work, se_g, coef, kind=kind, transform=transform, multiplier=multiplier, blocks=blocks,
-        repetitions=repetitions, positions=positions, want_rii=rii, seed=seed,
-        order=_simulation_order(groups.keys.iloc[keep].reset_index(drop=True), groups.by),
+        repetitions=repetitions, positions=positions, want_rii=rii, seed=seed, order=order,
     )
     # sim["sii"]/["rii"]: (groups, blocks, levels, 2) order statistics, or slope order statistics if transform
-    if transform:
-        mid = (alpha + beta / 2)[:, None, None, None]
-        half = sim["beta"] / 2
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            lo_y, hi_y = _g_inverse(mid - half, kind), _g_inverse(mid + half, kind)
-            sii_lim = (hi_y - lo_y) * multiplier
-            rii_lim = hi_y / lo_y
-            if negative:
-                sii_lim = sii_lim[..., ::-1]
-                rii_lim = 1 / rii_lim[..., ::-1]
-    else:
-        sii_lim = sim["sii"]
-        rii_lim = sim.get("rii")
+    if not transform:
+        return sim["sii"], sim.get("rii")
+    mid = (fit.alpha + fit.beta / 2)[:, None, None, None]
+    half = sim["beta"] / 2
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        lo_y, hi_y = _g_inverse(mid - half, kind), _g_inverse(mid + half, kind)
+        sii_lim = (hi_y - lo_y) * multiplier
+        rii_lim = hi_y / lo_y
+        if multiplier < 0:
+            sii_lim = sii_lim[..., ::-1]
+            rii_lim = 1 / rii_lim[..., ::-1]
+    return sii_lim, rii_lim
 
-    # ---- output ----------------------------------------------------------------------------------------------
-    out = groups.keys.iloc[keep].reset_index(drop=True) if groups.by else pd.DataFrame(index=range(n_keep))
-    out["sii"] = sii_point
-    for li, (lo_name, hi_name) in enumerate(conf.prefixed("sii")):
-        out[lo_name] = sii_lim[:, 0, li, 0]
-        out[hi_name] = sii_lim[:, 0, li, 1]
+
+# ---------------------------------------------------------------------------------------------- output
+def _assemble(
+    out: pd.DataFrame, points, sii_lim, rii_lim, *, conf, kind, transform, multiplier, repetitions, rii,
+    reliability_stat, intercept,
+) -> pd.DataFrame:
+    """The result frame: group keys, SII (and RII) with limits, reliability, intercept, labels."""
+    sii_point, rii_point, icpt_point = points
+    _limit_columns(out, "sii", sii_point, sii_lim, conf)
     if rii:
-        out["rii"] = rii_point
-        for li, (lo_name, hi_name) in enumerate(conf.prefixed("rii")):
-            out[lo_name] = rii_lim[:, 0, li, 0]
-            out[hi_name] = rii_lim[:, 0, li, 1]
+        _limit_columns(out, "rii", rii_point, rii_lim, conf)
     if reliability_stat:
         for stat, lim in (("sii", sii_lim), ("rii", rii_lim)) if rii else (("sii", sii_lim),):
             mad = np.abs(lim[:, 1:] - lim[:, :1]).mean(axis=(1, 3))  # (groups, levels)
@@ -446,6 +588,13 @@ def slope_index_of_inequality(
         f"{_TRANSFORM_NAME[kind] + ' transform' if transform else 'no transform'}, multiplier {multiplier:g}"
     )
     return out
+
+
+def _limit_columns(out: pd.DataFrame, stat: str, point, lim, conf: Confidence) -> None:
+    out[stat] = point
+    for li, (lo_name, hi_name) in enumerate(conf.prefixed(stat)):
+        out[lo_name] = lim[:, 0, li, 0]
+        out[hi_name] = lim[:, 0, li, 1]
 
 
 def _simulation_order(keys: pd.DataFrame, by: list) -> np.ndarray:
