@@ -224,10 +224,8 @@ def benchmark(
                     hi_v = byars_upper(expected, z) * multiplier / n
                 outside = (x < lo_v) | (x > hi_v)
                 step = np.where(outside, np.where(x > cmp, 1.0, -1.0), 0.0)
-                if level == 1:
-                    raw = step
-                else:  # second level (99.8%) promotes Better/Worse to Best/Worst
-                    raw = np.where((step != 0) & (raw != 0), 2 * step, raw)
+                # the second level (99.8%) promotes Better/Worse to Best/Worst
+                raw = step if level == 1 else np.where((step != 0) & (raw != 0), 2 * step, raw)
     raw = np.where(ok, raw, np.nan)
     out = data.copy()
     out[column] = pd.array(label_raw(raw, pol), dtype=object)

@@ -52,33 +52,40 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     entries = yaml.safe_load(text)
     if not isinstance(entries, list):
         raise InvalidInputError(f"{where}: the registry must be a YAML list of indicators.")
-    rows = []
-    for i, e in enumerate(entries):
-        missing = [k for k in _REQUIRED if not isinstance(e, dict) or k not in e]
-        if missing:
-            raise InvalidInputError(f"{where}: entry {i} ({(e or {}).get('id', '?')!r}) lacks {missing}; add them.")
-        goal, base = e["goal"] or {}, e["baseline"] or {}
-        if "period" not in goal or ("value" not in goal and "change" not in goal):
-            raise InvalidInputError(f"{where}: entry {e['id']!r}: goal needs a period and a value or a change.")
-        for label, p in (("baseline", base.get("period")), ("goal", goal.get("period"))):
-            if p is None or np.isnan(parse_period(str(p))[0]):
-                raise InvalidInputError(f"{where}: entry {e['id']!r}: {label} period {p!r} is not a period.")
-        rows.append({
-            "id": str(e["id"]), "name": e["name"], "fingertips_id": e.get("fingertips_id"),
-            "polarity": parse_polarity(e["polarity"]), "unit": e["unit"], "value_type": e.get("value_type", ""),
-            "area": e.get("area", ""), "sex": e.get("sex", "Persons"),
-            "baseline_period": str(base["period"]),
-            "baseline_value": np.nan if base.get("value") is None else float(base["value"]),
-            "goal_period": str(goal["period"]),
-            "goal_value": np.nan if goal.get("value") is None else float(goal["value"]),
-            "goal_change": np.nan if goal.get("change") is None else float(goal["change"]),
-            "comparator": e.get("comparator"), "note": e.get("note", ""),
-        })
+    rows = [_registry_row(i, e, where) for i, e in enumerate(entries)]
     frame = pd.DataFrame(rows)
     dup = frame["id"].duplicated()
     if dup.any():
         raise InvalidInputError(f"{where}: duplicate ids {frame.loc[dup, 'id'].tolist()}; ids must be unique.")
     return frame
+
+
+def _optional_float(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _registry_row(i: int, e, where: str) -> dict:
+    """One checked registry entry as a row of :func:`load_targets`' frame."""
+    missing = [k for k in _REQUIRED if not isinstance(e, dict) or k not in e]
+    if missing:
+        raise InvalidInputError(f"{where}: entry {i} ({(e or {}).get('id', '?')!r}) lacks {missing}; add them.")
+    goal, base = e["goal"] or {}, e["baseline"] or {}
+    if "period" not in goal or ("value" not in goal and "change" not in goal):
+        raise InvalidInputError(f"{where}: entry {e['id']!r}: goal needs a period and a value or a change.")
+    for label, p in (("baseline", base.get("period")), ("goal", goal.get("period"))):
+        if p is None or np.isnan(parse_period(str(p))[0]):
+            raise InvalidInputError(f"{where}: entry {e['id']!r}: {label} period {p!r} is not a period.")
+    return {
+        "id": str(e["id"]), "name": e["name"], "fingertips_id": e.get("fingertips_id"),
+        "polarity": parse_polarity(e["polarity"]), "unit": e["unit"], "value_type": e.get("value_type", ""),
+        "area": e.get("area", ""), "sex": e.get("sex", "Persons"),
+        "baseline_period": str(base["period"]),
+        "baseline_value": _optional_float(base.get("value")),
+        "goal_period": str(goal["period"]),
+        "goal_value": _optional_float(goal.get("value")),
+        "goal_change": _optional_float(goal.get("change")),
+        "comparator": e.get("comparator"), "note": e.get("note", ""),
+    }
 
 
 def target_progress(

@@ -143,6 +143,50 @@ def recent_trend(
     ----------
     OHID Fingertips technical guidance, "Recent trends"; fingertips-open (MIT) ``TrendMarkerCalculator.cs``.
     """
+    vt, pol, method = _check_arguments(
+        data, period=period, value=value, count=count, denominator=denominator, lower_ci=lower_ci,
+        upper_ci=upper_ci, value_type=value_type, polarity=polarity, by=by, method=method,
+    )
+    if len(data) == 0:  # nothing to assess: no groups, no rows
+        cols = as_list(by) + ["trend", "chi2", "slope", "n_points", "latest_period", "trend_method", "reason"]
+        return pd.DataFrame(columns=cols)
+    groups = grouper(data, by)
+    start, length = parse_periods(data, period)
+    cols = _value_columns(data, value=value, count=count, denominator=denominator, lower_ci=lower_ci,
+                          upper_ci=upper_ci)
+    if missing_ci not in ("fingertips", "cannot"):
+        raise InvalidInputError(f"missing_ci must be 'fingertips' or 'cannot'; got {missing_ci!r}.")
+    runs = _latest_runs(data, groups, start, length, cols["valid"], period)
+    reason = _invalid_reasons(runs, groups.n, vt, value_type)
+    calc = reason == ""
+    win = _windows(runs, cols, groups.n, calc)
+    if count and denominator:
+        equal = (win["R"] == win["N"]).any(axis=1)
+        reason[calc & equal] = "a point has count = denominator"
+        calc &= ~equal
+    chi2_c, slope_c, robust = _trend_statistics(method, win, multiplier)
+    chi2, slope, calc = _apply_validity(chi2_c, slope_c, calc, reason, win, method, missing_ci)
+
+    up, down = _direction_labels(pol)
+    significant = calc & (chi2 > CHI2_THRESHOLD) & robust
+    trend = np.where(~calc, CANNOT, np.where(significant, np.where(slope > 0, up, down), NO_CHANGE))
+
+    out = groups.keys.copy()
+    out["trend"] = trend.astype(object)
+    out["chi2"] = chi2
+    out["slope"] = slope
+    out["n_points"] = runs["n_points"].astype(int)
+    out["latest_period"] = runs["latest_period"]
+    out["trend_method"] = (
+        "chi-squared test for linear trend" if method == "chi2_linear" else "inverse-variance weighted regression"
+    )
+    out["reason"] = reason
+    return out
+
+
+def _check_arguments(data, *, period, value, count, denominator, lower_ci, upper_ci, value_type, polarity, by,
+                     method) -> tuple[str, str, str]:
+    """Validate the options; return the normalised value type, polarity and the resolved method."""
     if method not in ("auto", "chi2_linear", "weighted_regression"):
         raise InvalidInputError(f"method must be 'auto', 'chi2_linear' or 'weighted_regression'; got {method!r}.")
     vt = str(value_type).strip().lower().replace(" ", "_")
@@ -163,25 +207,28 @@ def recent_trend(
             "the weighted-regression trend needs 95% confidence limits: pass lower_ci='<column>' and "
             "upper_ci='<column>' (or count and denominator with method='chi2_linear' for proportions)."
         )
+    return vt, pol, method
 
-    if len(data) == 0:  # nothing to assess: no groups, no rows
-        cols = as_list(by) + ["trend", "chi2", "slope", "n_points", "latest_period", "trend_method", "reason"]
-        return pd.DataFrame(columns=cols)
-    groups = grouper(data, by)
-    start, length = parse_periods(data, period)
-    x = numeric(data, value, arg="value")
-    r = numeric(data, count, arg="count") if count else np.full(len(data), np.nan)
-    n = numeric(data, denominator, arg="denominator") if denominator else np.full(len(data), np.nan)
-    lo = numeric(data, lower_ci, arg="lower_ci") if lower_ci else np.full(len(data), np.nan)
-    hi = numeric(data, upper_ci, arg="upper_ci") if upper_ci else np.full(len(data), np.nan)
 
-    valid = ~np.isnan(x)
+def _value_columns(data, *, value, count, denominator, lower_ci, upper_ci) -> dict:
+    """Numeric value, count, denominator and CI arrays (NaN where not given) and each row's validity."""
+    missing = np.full(len(data), np.nan)
+    cols = {
+        "x": numeric(data, value, arg="value"),
+        "r": numeric(data, count, arg="count") if count else missing,
+        "n": numeric(data, denominator, arg="denominator") if denominator else missing,
+        "lo": numeric(data, lower_ci, arg="lower_ci") if lower_ci else missing,
+        "hi": numeric(data, upper_ci, arg="upper_ci") if upper_ci else missing,
+    }
+    valid = ~np.isnan(cols["x"])
     if count and denominator:
-        valid &= ~np.isnan(r) & ~np.isnan(n) & (n > 0)
-    if missing_ci not in ("fingertips", "cannot"):
-        raise InvalidInputError(f"missing_ci must be 'fingertips' or 'cannot'; got {missing_ci!r}.")
+        valid &= ~np.isnan(cols["r"]) & ~np.isnan(cols["n"]) & (cols["n"] > 0)
+    cols["valid"] = valid
+    return cols
 
-    # order rows by group then period start
+
+def _latest_runs(data, groups, start, length, valid, period) -> dict:
+    """Order rows by group and period; find each group's latest unbroken run of valid points."""
     order = np.lexsort((start, groups.codes))
     g, s, ln, ok = groups.codes[order], start[order], length[order], valid[order]
     dup = np.r_[False, (g[1:] == g[:-1]) & (s[1:] == s[:-1])]
@@ -198,45 +245,55 @@ def recent_trend(
     run_start = np.maximum.accumulate(np.where(cont, 0, pos)) if len(g) else pos
     run_len = np.where(ok, pos - run_start + 1, 0)
 
-    G = groups.n
-    last_valid = np.full(G, -1)
+    n_groups = groups.n
+    last_valid = np.full(n_groups, -1)
     np.maximum.at(last_valid, g[ok], pos[ok])
     has = last_valid >= 0
-    n_points = np.where(has, run_len[np.maximum(last_valid, 0)], 0)
-    latest_period = np.full(G, None, dtype=object)
-    period_sorted = data[period].to_numpy()[order]
-    latest_period[has] = period_sorted[last_valid[has]]
+    latest_period = np.full(n_groups, None, dtype=object)
+    latest_period[has] = data[period].to_numpy()[order][last_valid[has]]
+    return {
+        "order": order, "g": g, "ln": ln, "last_valid": last_valid, "latest_period": latest_period,
+        "n_points": np.where(has, run_len[np.maximum(last_valid, 0)], 0),
+    }
 
-    reason = np.full(G, "", dtype=object)
+
+def _invalid_reasons(runs, n_groups, vt, value_type) -> np.ndarray:
+    """Why each group cannot have a trend (empty where it can): value type, period length, too few points."""
+    g, ln = runs["g"], runs["ln"]
+    reason = np.full(n_groups, "", dtype=object)
     if vt not in VALUE_TYPES:
         reason[:] = f"value type {value_type!r} has no Fingertips trend (only proportions, crude rates and DSRs)"
-    lengths_one = np.ones(G, dtype=bool)
+    lengths_one = np.ones(n_groups, dtype=bool)
     if len(g):
         bad_len = ~np.isclose(ln, 1.0)
-        lengths_one = np.bincount(g[bad_len], minlength=G) == 0
+        lengths_one = np.bincount(g[bad_len], minlength=n_groups) == 0
     reason[(reason == "") & ~lengths_one] = "periods are not single years (Fingertips needs a year range of 1)"
-    reason[(reason == "") & (n_points < N_POINTS)] = (
+    reason[(reason == "") & (runs["n_points"] < N_POINTS)] = (
         f"fewer than {N_POINTS} points in the latest unbroken run of valid points"
     )
-    calc = reason == ""
+    return reason
 
-    # (G, 5) windows ending at each group's latest valid point
+
+def _windows(runs, cols, n_groups, calc) -> dict:
+    """(groups × 5) arrays of count, denominator, value and CIs ending at each group's latest valid point."""
+    order, g, last_valid = runs["order"], runs["g"], runs["last_valid"]
     idx = np.maximum(last_valid, N_POINTS - 1)[:, None] - np.arange(N_POINTS - 1, -1, -1)[None, :]
     idx = np.clip(idx, 0, max(len(g) - 1, 0))
     if len(g) == 0:
-        idx = np.zeros((G, N_POINTS), dtype=int)
+        idx = np.zeros((n_groups, N_POINTS), dtype=int)
         calc[:] = False
     orig = order[idx] if len(order) else idx
-    R, N, X, L, U = (a[orig] if len(a) else np.full((G, N_POINTS), np.nan) for a in (r, n, x, lo, hi))
-    if count and denominator:
-        equal = (R == N).any(axis=1)
-        reason[calc & equal] = "a point has count = denominator"
-        calc &= ~equal
-    t = np.broadcast_to(np.arange(1.0, N_POINTS + 1), (G, N_POINTS))
+    win = {
+        key: cols[col][orig] if len(cols[col]) else np.full((n_groups, N_POINTS), np.nan)
+        for key, col in (("R", "r"), ("N", "n"), ("X", "x"), ("L", "lo"), ("U", "hi"))
+    }
+    win["t"] = np.broadcast_to(np.arange(1.0, N_POINTS + 1), (n_groups, N_POINTS))
+    return win
 
-    chi2 = np.full(G, np.nan)
-    slope = np.full(G, np.nan)
-    robust = np.zeros(G, dtype=bool)
+
+def _trend_statistics(method, win, multiplier):
+    """χ², slope and the leave-one-out robustness flag for every window at once."""
+    t, R, N, X, L, U = win["t"], win["R"], win["N"], win["X"], win["L"], win["U"]
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "chi2_linear":
             Rs, Ns = R.sum(1), N.sum(1)
@@ -258,10 +315,19 @@ def recent_trend(
             loo, _ = _wls_slope(_loo(t), _loo(X), _loo(w))
         sign = np.sign(full)
         robust = (sign != 0) & (np.sign(loo) == sign[:, None]).all(axis=1) & (np.sign(slope_c) == sign)
+    return chi2_c, slope_c, robust
+
+
+def _apply_validity(chi2_c, slope_c, calc, reason, win, method, missing_ci):
+    """Keep statistics only where a trend can be calculated; record undefined statistics and missing CIs."""
+    n_groups = len(calc)
+    chi2 = np.full(n_groups, np.nan)
+    slope = np.full(n_groups, np.nan)
     chi2[calc] = chi2_c[calc]
     slope[calc] = slope_c[calc]
     bad_stat = calc & ~np.isfinite(chi2)
     if method == "weighted_regression":
+        L, U = win["L"], win["U"]
         no_ci = calc & ~(np.isfinite(L) & np.isfinite(U) & (U > L)).all(axis=1)
         reason[no_ci] = "95% confidence limits missing or zero-width for a point: the weighted regression is undefined"
         if missing_ci == "fingertips":  # the platform's NaN statistic is simply "not significant"
@@ -269,19 +335,4 @@ def recent_trend(
             chi2[no_ci] = np.nan
             slope[no_ci] = np.nan
     reason[bad_stat & (reason == "")] = "the trend statistic is undefined for these points (e.g. all counts zero)"
-    calc &= ~bad_stat
-
-    up, down = _direction_labels(pol)
-    significant = calc & (chi2 > CHI2_THRESHOLD) & robust
-    trend = np.where(~calc, CANNOT, np.where(significant, np.where(slope > 0, up, down), NO_CHANGE))
-
-    out = groups.keys.copy()
-    out["trend"] = trend.astype(object)
-    out["chi2"] = chi2
-    out["slope"] = slope
-    out["n_points"] = n_points.astype(int)
-    out["latest_period"] = latest_period
-    out["trend_method"] = "chi-squared test for linear trend" if method == "chi2_linear" else \
-        "inverse-variance weighted regression"
-    out["reason"] = reason
-    return out
+    return chi2, slope, calc & ~bad_stat
