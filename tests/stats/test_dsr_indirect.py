@@ -116,7 +116,8 @@ def test_dsr_error_inputs(pheim_dir, file, column, match):
 
 def test_dsr_zero_population_is_an_error(pheim_dir):
     data = read(pheim_dir, "inputs/sysdata__test_err2_esp.csv")
-    with pytest.raises(InvalidInputError, match=r"population column 'pop' must be greater than zero.*row 1 \(area='Area1', pop=0\)"):
+    expected = r"population column 'pop' must be greater than zero.*row 1 \(area='Area1', pop=0\)"
+    with pytest.raises(InvalidInputError, match=expected):
         dsr(data, "count", "pop", "esp2013", by="area")
 
 

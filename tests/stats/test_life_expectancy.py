@@ -263,7 +263,8 @@ def test_unknown_age_band_names_rows_and_fix(pheim_dir):
     with pytest.raises(InvalidInputError) as err:
         life_expectancy(data, "deaths", "pops", "startage")
     message = str(err.value)
-    assert "'startage'" in message and "row 4" in message and "startage=17" in message and "Use the start ages" in message
+    assert "'startage'" in message and "row 4" in message
+    assert "startage=17" in message and "Use the start ages" in message
 
 
 def test_unknown_text_label_with_age_bands(pheim_dir):

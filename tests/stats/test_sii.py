@@ -274,7 +274,8 @@ def test_ungrouped_and_quantile_one_most_deprived(le_data):
 
 def test_se_from_cis_equals_se_given(le_data):
     data = small_le(le_data, 2)
-    data = data.assign(lo=data["LifeExp"] - 1.959963984540054 * data["SE"], hi=data["LifeExp"] + 1.959963984540054 * data["SE"])
+    z = 1.959963984540054
+    data = data.assign(lo=data["LifeExp"] - z * data["SE"], hi=data["LifeExp"] + z * data["SE"])
     a = sii(data, "Decile", "Pop", value="LifeExp", se="SE", by=["Sex", "GeoCode"], repetitions=1000, seed=9)
     b = sii(data, "Decile", "Pop", value="LifeExp", lower_ci="lo", upper_ci="hi", by=["Sex", "GeoCode"],
             repetitions=1000, seed=9)

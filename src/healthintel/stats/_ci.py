@@ -110,7 +110,7 @@ def poisson_limits(count, confidence: float):
     small = o < EXACT_BELOW
     lower = np.where(small, exact_lower(o, confidence), byars_lower(o, z))
     upper = np.where(small, exact_upper(o, confidence), byars_upper(o, z))
-    method = np.where(np.isnan(o), None, np.where(small, "Exact", "Byars")).astype(object)
+    method = np.where(np.isnan(o), None, np.where(small, "Exact", "Byars")).astype(object)  # type: ignore[call-overload]
     return lower, upper, method
 
 
@@ -124,7 +124,7 @@ def format_number(value) -> str:
 
 def check_multiplier(multiplier, *, allow_negative: bool = False) -> float:
     """Validate a multiplier: a finite real number, positive (unless ``allow_negative``)."""
-    if isinstance(multiplier, bool) or not isinstance(multiplier, numbers.Real) or not np.isfinite(multiplier):
+    if isinstance(multiplier, bool) or not isinstance(multiplier, numbers.Real) or not np.isfinite(float(multiplier)):
         raise InvalidInputError(
             f"multiplier must be a finite number such as 1, 100 or 100_000; got {multiplier!r}."
         )

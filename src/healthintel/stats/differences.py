@@ -259,7 +259,7 @@ def proportion_ratio(
     out["method"] = KATZ
     _suppress(out, missing, compare_, group)
     if zero.any():
-        reason = np.where(zero, "zero numerator: log interval undefined", None)
+        reason = np.where(zero, "zero numerator: log interval undefined", None)  # type: ignore[call-overload]
         if "suppression_reason" in out:
             reason = np.where(zero, reason, out["suppression_reason"].to_numpy(dtype=object))
         out["suppression_reason"] = pd.array(reason, dtype="string")

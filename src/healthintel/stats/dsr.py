@@ -191,7 +191,7 @@ def dsr(
                     f"dsr with independent_events=False needs {arg}=<column>: the data must be broken down by "
                     "age band and by the number of events per person."
                 )
-        check_finite_non_negative(data, event_frequency, arg="event_frequency", by=by)
+        check_finite_non_negative(data, str(event_frequency), arg="event_frequency", by=by)
         if data[age_band].isna().any():
             raise InvalidInputError(
                 f"age_band column {age_band!r} must not have missing values; offending "

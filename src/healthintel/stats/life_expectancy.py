@@ -112,7 +112,7 @@ def _band_lookup(age_bands) -> dict:
 def _band_index(data: pd.DataFrame, age: str, age_bands, by) -> np.ndarray:
     """Band index 0..19 of every row, raising an error that names unknown age values and their rows."""
     s = data[age]
-    index_of_start = {a: i for i, a in enumerate(AGE_BAND_STARTS)}
+    index_of_start: dict[int | None, int] = {a: i for i, a in enumerate(AGE_BAND_STARTS)}
     if age_bands is None and pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         values = s.to_numpy(dtype=float, na_value=np.nan)
         starts = np.asarray(AGE_BAND_STARTS, dtype=float)
@@ -128,8 +128,9 @@ def _band_index(data: pd.DataFrame, age: str, age_bands, by) -> np.ndarray:
         else:
             lookup = _band_lookup(age_bands)
             hint = f"one of the age_bands labels {list(age_bands)}"
-        band = s.map(lambda v: lookup.get(v, lookup.get(str(v), -1)) if not pd.isna(v) else -1)
-        band = band.to_numpy(dtype=np.int64)
+        band = s.map(lambda v: lookup.get(v, lookup.get(str(v), -1)) if not pd.isna(v) else -1).to_numpy(
+            dtype=np.int64
+        )
     bad = band < 0
     if bad.any():
         raise InvalidInputError(
@@ -379,10 +380,10 @@ def life_expectancy(
     out = metadata(out, conf, "", METHOD)
     labels = np.array([f"Life expectancy at {a}" for a in ages_out], dtype=object)
     out["statistic"] = labels[np.tile(np.arange(k), n_groups)]
-    reason = group_reason[g_idx].copy()
+    row_reason = group_reason[g_idx].copy()
     wide_rows = wide[g_idx, b_idx]
-    reason[wide_rows & (reason == None)] = WIDE_CI  # noqa: E711
-    out["suppression_reason"] = pd.array(reason, dtype="string")
+    row_reason[wide_rows & (row_reason == None)] = WIDE_CI  # noqa: E711
+    out["suppression_reason"] = pd.array(row_reason, dtype="string")
     # columns in a stable order: limits as lower/upper pairs per level
     limit_cols = [c for pair in conf.columns for c in pair]
     front = list(groups.by) + ["le_age", "value"] + limit_cols
@@ -396,10 +397,10 @@ def _warn(groups, group_reason: np.ndarray, wide: np.ndarray, reported_cols: np.
     """One SuppressionWarning naming how many groups were suppressed, and why."""
     parts = []
     for reason in SUPPRESSION_REASONS[:-1]:
-        mask = group_reason == reason
+        mask = np.asarray(group_reason == reason)
         if mask.any():
             parts.append(f"{int(mask.sum())} group(s) with {reason}{_examples(groups, mask)}")
-    wide_groups = wide[:, reported_cols].any(axis=1)
+    wide_groups = np.asarray(wide[:, reported_cols].any(axis=1))
     if wide_groups.any():
         parts.append(
             f"{int(wide_groups.sum())} group(s) with a {WIDE_CI} at some reported age{_examples(groups, wide_groups)}"

@@ -125,7 +125,7 @@ def assign_quantiles(
     result[order] = q
 
     out = data.copy()
-    out[column] = pd.array(np.where(np.isnan(result), None, result), dtype="Int64")
+    out[column] = pd.array(np.where(np.isnan(result), None, result), dtype="Int64")  # type: ignore[call-overload]
     out["nquantiles"] = n
     out["quantile_method"] = method
     if too_few.any():
