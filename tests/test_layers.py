@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-# WIP-LAYERS: removed once the chapters refactor (issue 13) lands; every helper branch must make these pass.
-pytestmark = pytest.mark.xfail(reason="WIP-LAYERS: chapters refactor in progress", strict=False)
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "healthintel"
 
