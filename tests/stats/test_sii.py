@@ -107,6 +107,7 @@ def ours_limit_names(stat, levels):
 
 
 # ---------------------------------------------------------------------------------------------- reference tests
+@pytest.mark.slow  # 100,000 simulations per group: ~10 s here, ~80 s on a busy machine; make test runs it
 def test_ref_le_data_se_default_reps(pheim_dir, le_data):
     ours, caught = run(le_data, "Decile", "Pop", value="LifeExp", se="SE", by=["Sex", "GeoCode"],
                        confidence=(0.95, 0.998), rii=True, intercept=True, seed=SEED)
