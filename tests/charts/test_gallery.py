@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 EXPECTED = [  # one per chart call, in notebook order (the PNG names follow the chart titles)
     "smoking_prevalence", "area_profile", "overview", "year_6_obesity_prevalence",
     "year_6_obesity_prevalence_against_the_goal", "year_6_obesity_prevalence_by_deprivation",
-    "slope_index_of_inequality", "population_by_age_and_sex_kent_compared", "funnel_plot", "lsoas_by_national_imd_decile",
+    "slope_index_of_inequality", "population_by_age_and_sex_kent_compared", "funnel_plot",
+    "lsoas_by_national_imd_decile",
     "residents_aged_65_by_lsoa", "residents_aged_65_by_district", "population_by_national_deprivation_quintile",
     "deprivation_domains",
 ]

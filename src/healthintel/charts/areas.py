@@ -8,7 +8,7 @@ from matplotlib.patches import Patch
 
 from ..errors import InvalidInputError
 from .base import (
-    BENCHMARK_ORDER, PALETTE, benchmark_colour, canonical_label, ci_whiskers, finish, fmt, fmt_ci, is_demo, plt,
+    BENCHMARK_ORDER, PALETTE, Chart, benchmark_colour, canonical_label, ci_whiskers, finish, fmt, fmt_ci, is_demo, plt,
     quiet, require, unit_label, with_demo,
 )
 
@@ -35,7 +35,7 @@ def compare_areas(
     display_values: bool = True,
     dps: int = 1,
     figsize=None,
-) -> "Chart":  # noqa: F821
+) -> Chart:
     """Ordered horizontal bars, one per area, with 95% CI whiskers, filled by their benchmark label.
 
     Parameters
@@ -65,11 +65,41 @@ def compare_areas(
         container whose extents are the input limits), the comparator line and a legend of the benchmark
         labels present.
     """
+    _check_args(data, area, value, order)
+    d, has_ci = _prepare(data, value, lower_ci, upper_ci, benchmark)
+    top, rest, ordered = _order_rows(d, area, top_areas, order)
+    cmp_value, comparator_name = _comparator_value(d, area, comparator, comparator_name)
+    n = len(ordered)
+    height = figsize or (7.5, max(2.2, 0.32 * n + 1.3))
+    title = with_demo(title or f"{value_label} by area", is_demo(data))
+    with quiet():
+        fig, ax = plt.subplots(figsize=height)
+        y = np.arange(n)[::-1]  # first row at the top
+        vals = ordered["_value"].to_numpy()
+        _draw_bars(ax, y, vals, ordered, has_ci, cmp_value, comparator_name, dps)
+        _label_axes(ax, y, ordered, area, top, n, title, unit_label(value_label, unit))
+        right = np.nanmax(np.concatenate([vals, ordered["_hi"].to_numpy()])) if n else 1
+        ax.set_xlim(0, right * (1.16 if display_values else 1.05))
+        if display_values:
+            _draw_values(ax, y, vals, ordered, right, dps)
+        _draw_legend(ax, rest, comparator_name)
+        fig.tight_layout()
+
+    alt = _alt_text(d, rest, top, area, benchmark, order, has_ci, cmp_value, comparator_name, title, unit, dps)
+    return finish(fig, alt, title)
+
+
+def _check_args(data: pd.DataFrame, area: str, value: str, order: str) -> None:
     require(data, "compare_areas", area=area, value=value)
     if order not in ORDERS:
         raise InvalidInputError(f"compare_areas: order must be one of {', '.join(ORDERS)}; got {order!r}.")
     if data.empty:
         raise InvalidInputError("compare_areas needs at least one area (the frame is empty).")
+
+
+def _prepare(data: pd.DataFrame, value: str, lower_ci: str | None, upper_ci: str | None,
+             benchmark: str | None) -> tuple[pd.DataFrame, bool]:
+    """A copy with numeric ``_value``/``_lo``/``_hi``, canonical ``_label`` and fill ``_colour`` columns."""
     d = data.copy()
     d["_value"] = pd.to_numeric(d[value], errors="coerce").astype(float)
     has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d)
@@ -78,7 +108,11 @@ def compare_areas(
     labels = d[benchmark] if benchmark and benchmark in d else pd.Series("Not compared", index=d.index)
     d["_label"] = [canonical_label(v) for v in labels]
     d["_colour"] = [benchmark_colour(v) for v in labels]
+    return d, has_ci
 
+
+def _order_rows(d: pd.DataFrame, area: str, top_areas, order: str) -> tuple[list, pd.DataFrame, pd.DataFrame]:
+    """The pinned areas present, the other rows in ``order``, and all rows in drawing order (pinned grey)."""
     top = [a for a in (top_areas or ()) if a in set(d[area])]
     pinned = d[d[area].isin(top)].set_index(area).loc[top].reset_index()
     rest = d[~d[area].isin(top)]
@@ -90,7 +124,12 @@ def compare_areas(
         rest = rest.sort_values(area, key=lambda s: s.astype(str).str.lower(), kind="stable")
     pinned["_colour"] = PALETTE["not compared"]
     ordered = pd.concat([pinned, rest], ignore_index=True)
+    return top, rest, ordered
 
+
+def _comparator_value(d: pd.DataFrame, area: str, comparator: float | str | None,
+                      comparator_name: str) -> tuple[float, str]:
+    """The comparator line's value (NaN: none) and the name it is shown with."""
     cmp_value = np.nan
     if isinstance(comparator, str):
         hit = d.loc[d[area] == comparator, "_value"]
@@ -98,48 +137,60 @@ def compare_areas(
         comparator_name = comparator if comparator_name == "England" and comparator != "England" else comparator_name
     elif comparator is not None:
         cmp_value = float(comparator)
+    return cmp_value, comparator_name
 
-    n = len(ordered)
-    height = figsize or (7.5, max(2.2, 0.32 * n + 1.3))
-    title = with_demo(title or f"{value_label} by area", is_demo(data))
-    with quiet():
-        fig, ax = plt.subplots(figsize=height)
-        y = np.arange(n)[::-1]  # first row at the top
-        vals = ordered["_value"].to_numpy()
-        ax.barh(y, np.nan_to_num(vals), color=ordered["_colour"].tolist(), edgecolor=PALETTE["text"], linewidth=0.4,
-                height=0.72, zorder=2)
-        if has_ci:
-            ci_whiskers(ax, y, vals, ordered["_lo"], ordered["_hi"], horizontal=True)
-        if not np.isnan(cmp_value):
-            ax.axvline(cmp_value, color=PALETTE["text"], linestyle="--", linewidth=1, zorder=4,
-                       label=f"{comparator_name}: {fmt(cmp_value, dps)}")
-        ax.set_yticks(y, ordered[area].astype(str).tolist())
-        for tick, name in zip(ax.get_yticklabels(), ordered[area]):
-            if name in top:
-                tick.set_fontweight("bold")
-        ax.set_xlabel(unit_label(value_label, unit))
-        ax.set_title(title, loc="left")
-        ax.grid(axis="y", visible=False)
-        ax.set_ylim(-0.6, n - 0.4)
-        right = np.nanmax(np.concatenate([vals, ordered["_hi"].to_numpy()])) if n else 1
-        ax.set_xlim(0, right * (1.16 if display_values else 1.05))
-        if display_values:
-            ends = np.where(np.isnan(ordered["_hi"].to_numpy()), vals, ordered["_hi"].to_numpy())
-            for yi, v, e in zip(y, vals, ends):
-                ax.text(e + right * 0.01, yi, fmt(v, dps), va="center", ha="left", fontsize=8, color=PALETTE["text"])
-        present = [lab for lab in BENCHMARK_ORDER if lab in set(rest["_label"])]
-        handles = [Patch(facecolor=benchmark_colour(lab), edgecolor=PALETTE["text"], linewidth=0.4, label=lab)
-                   for lab in present]
-        line_handles, _ = ax.get_legend_handles_labels()
-        if handles or line_handles:
-            ax.legend(handles=handles + line_handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
-                      title=f"Compared with {comparator_name}" if handles else None, title_fontsize=8)
-        fig.tight_layout()
 
+def _draw_bars(ax, y, vals, ordered: pd.DataFrame, has_ci: bool, cmp_value: float, comparator_name: str,
+               dps: int) -> None:
+    """The bars, their CI whiskers and the comparator line."""
+    ax.barh(y, np.nan_to_num(vals), color=ordered["_colour"].tolist(), edgecolor=PALETTE["text"], linewidth=0.4,
+            height=0.72, zorder=2)
+    if has_ci:
+        ci_whiskers(ax, y, vals, ordered["_lo"], ordered["_hi"], horizontal=True)
+    if not np.isnan(cmp_value):
+        ax.axvline(cmp_value, color=PALETTE["text"], linestyle="--", linewidth=1, zorder=4,
+                   label=f"{comparator_name}: {fmt(cmp_value, dps)}")
+
+
+def _label_axes(ax, y, ordered: pd.DataFrame, area: str, top: list, n: int, title: str, xlabel: str) -> None:
+    """Area names (pinned ones bold), axis label, title and limits of the rows."""
+    ax.set_yticks(y, ordered[area].astype(str).tolist())
+    for tick, name in zip(ax.get_yticklabels(), ordered[area]):
+        if name in top:
+            tick.set_fontweight("bold")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    ax.grid(axis="y", visible=False)
+    ax.set_ylim(-0.6, n - 0.4)
+
+
+def _draw_values(ax, y, vals, ordered: pd.DataFrame, right: float, dps: int) -> None:
+    """Each value written just right of its whisker (or bar end when it has no CI)."""
+    ends = np.where(np.isnan(ordered["_hi"].to_numpy()), vals, ordered["_hi"].to_numpy())
+    for yi, v, e in zip(y, vals, ends):
+        ax.text(e + right * 0.01, yi, fmt(v, dps), va="center", ha="left", fontsize=8, color=PALETTE["text"])
+
+
+def _draw_legend(ax, rest: pd.DataFrame, comparator_name: str) -> None:
+    """Benchmark labels present among the ordered areas, then the comparator line."""
+    present = [lab for lab in BENCHMARK_ORDER if lab in set(rest["_label"])]
+    handles = [Patch(facecolor=benchmark_colour(lab), edgecolor=PALETTE["text"], linewidth=0.4, label=lab)
+               for lab in present]
+    line_handles, _ = ax.get_legend_handles_labels()
+    if handles or line_handles:
+        ax.legend(handles=handles + line_handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,
+                  title=f"Compared with {comparator_name}" if handles else None, title_fontsize=8)
+
+
+def _order_phrase(order: str) -> str:
+    return ", highest first" if order == "desc" else ", lowest first" if order == "asc" else ""
+
+
+def _alt_text(d: pd.DataFrame, rest: pd.DataFrame, top: list, area: str, benchmark: str | None, order: str,
+              has_ci: bool, cmp_value: float, comparator_name: str, title: str, unit: str, dps: int) -> str:
     ranked = rest.dropna(subset=["_value"])
     parts = [f"Horizontal bar chart of {title} for {len(rest)} areas"
-             + (f" plus {', '.join(top)}" if top else "") + (", highest first" if order == "desc" else
-                                                               ", lowest first" if order == "asc" else "") + "."]
+             + (f" plus {', '.join(top)}" if top else "") + _order_phrase(order) + "."]
     if len(ranked):
         hi_row = ranked.loc[ranked["_value"].idxmax()]
         lo_row = ranked.loc[ranked["_value"].idxmin()]
@@ -154,4 +205,4 @@ def compare_areas(
                      + ", ".join(f"{counts[lab]} {lab.lower()}" for lab in BENCHMARK_ORDER if lab in counts) + ".")
     if has_ci:
         parts.append("Whiskers show 95% confidence intervals.")
-    return finish(fig, " ".join(parts), title)
+    return " ".join(parts)

@@ -154,7 +154,7 @@ style()
 class Chart:
     """A finished figure with its alt text; displays in Jupyter/HTML as ``<img alt=...>``."""
 
-    figure: "matplotlib.figure.Figure"
+    figure: matplotlib.figure.Figure
     alt: str
     title: str = ""
 

@@ -9,7 +9,7 @@ from matplotlib.patches import Patch
 
 from ..errors import InvalidInputError
 from .base import (
-    BENCHMARK_ORDER, PALETTE, benchmark_colour, canonical_label, ci_whiskers, deprivation_colours, finish, fmt,
+    BENCHMARK_ORDER, PALETTE, Chart, benchmark_colour, canonical_label, ci_whiskers, deprivation_colours, finish, fmt,
     fmt_ci, is_demo, plt, quiet, require, unit_label, with_demo,
 )
 
@@ -47,7 +47,7 @@ def deprivation_gradient(
     value_label: str = "Value",
     dps: int = 1,
     figsize=(7, 3.8),
-) -> "Chart":  # noqa: F821
+) -> Chart:
     """Values by deprivation quintile or decile (1 = most deprived, left) with 95% CIs and the gap annotated.
 
     Parameters
@@ -71,69 +71,108 @@ def deprivation_gradient(
         and a bracket between the most and least deprived bars labelled
         "Gap (most − least deprived): <difference> <unit>".
     """
-    require(data, "deprivation_gradient", quantile=quantile, value=value)
-    d = _ordered_quantiles(data, quantile)
-    if len(d) < 2:
-        raise InvalidInputError("deprivation_gradient needs at least two deprivation categories.")
+    d = _gradient_frame(data, quantile, value)
     n = len(d)
     vals = pd.to_numeric(d[value], errors="coerce").to_numpy(dtype=float)
-    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d)
-    lo = pd.to_numeric(d[lower_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
-    hi = pd.to_numeric(d[upper_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
+    has_ci, lo, hi = _ci_arrays(d, lower_ci, upper_ci)
     use_bench = bool(benchmark and benchmark in d)
     colours = [benchmark_colour(v) for v in d[benchmark]] if use_bench else deprivation_colours(n)
     kind = _NAMES.get(n, "category")
-    gap = vals[0] - vals[-1]
-    ratio = vals[0] / vals[-1] if vals[-1] else np.nan
-    gap_unit = "percentage points" if unit == "%" else unit
-    gap_text = f"Gap (most − least deprived): {'+' if gap > 0 else ''}{fmt(gap, dps, gap_unit)}"
+    gap_text = _gap_text(vals, unit, dps)
     base_title = title or f"{value_label} by deprivation {kind}" + (f": {area_name}" if area_name else "")
     title = with_demo(base_title, is_demo(data))
+    has_comparator = comparator is not None and not np.isnan(comparator)
     with quiet():
         fig, ax = plt.subplots(figsize=figsize)
         x = np.arange(n)
         ax.bar(x, np.nan_to_num(vals), color=colours, edgecolor=PALETTE["text"], linewidth=0.4, width=0.7, zorder=2)
         if has_ci:
             ci_whiskers(ax, x, vals, lo, hi)
-        if comparator is not None and not np.isnan(comparator):
+        if has_comparator:
             ax.axhline(comparator, color=PALETTE["text"], linestyle="--", linewidth=1, zorder=4,
                        label=f"{comparator_name}: {fmt(comparator, dps)}")
-        tick = [f"{int(q)}" for q in d["_q"]]
-        tick[0] += "\nmost\ndeprived"
-        tick[-1] += "\nleast\ndeprived"
-        ax.set_xticks(x, tick, fontsize=8)
-        ax.set_xlabel(f"Deprivation {kind} (1 = most deprived)")
-        ax.set_ylabel(unit_label(value_label, unit))
-        ax.set_title(title, loc="left")
-        ax.grid(axis="x", visible=False)
-        top = np.nanmax(np.where(np.isnan(hi), vals, hi))
-        ax.set_ylim(0, top * 1.3)
-        # the gap: a bracket above the bars from the most to the least deprived category
-        yb = top * 1.1
-        ax.annotate("", xy=(0, yb), xytext=(n - 1, yb),
-                    arrowprops=dict(arrowstyle="<->", color=PALETTE["text"], linewidth=1, shrinkA=0, shrinkB=0))
-        ax.text((n - 1) / 2, yb + top * 0.02, gap_text, ha="center", va="bottom", fontsize=9,
-                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none"), gid="gap")
-        handles, _ = ax.get_legend_handles_labels()
-        if use_bench:
-            present = [lab for lab in BENCHMARK_ORDER if lab in {canonical_label(v) for v in d[benchmark]}]
-            handles = [Patch(facecolor=benchmark_colour(lab), label=lab) for lab in present] + handles
-        if handles:
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+        _label_gradient_axes(ax, x, d["_q"], kind, title, unit_label(value_label, unit))
+        _draw_gap(ax, n, vals, hi, gap_text)
+        _draw_gradient_legend(ax, d[benchmark] if use_bench else None)
         fig.tight_layout()
 
-    parts = [f"Bar chart of {base_title} across {n} deprivation {kind}s, from 1 (most deprived) to {n} "
-             f"(least deprived): "
-             + "; ".join(f"{int(q)}: {fmt(v, dps, unit)}" + (f" ({fmt_ci(a, b, dps)})" if fmt_ci(a, b, dps) else "")
-                         for q, v, a, b in zip(d["_q"], vals, lo, hi)) + "."]
-    parts.append(gap_text + (f" (ratio {ratio:.2f})" if np.isfinite(ratio) else "") + ".")
-    if comparator is not None and not np.isnan(comparator):
+    parts = [_gradient_values_text(base_title, n, kind, d["_q"], vals, lo, hi, unit, dps), _ratio_text(vals, gap_text)]
+    if has_comparator:
         parts.append(f"{comparator_name}: {fmt(comparator, dps, unit)}.")
     if has_ci:
         parts.append("Whiskers show 95% confidence intervals.")
     if is_demo(data):
         parts.append("Demo data.")
     return finish(fig, " ".join(parts), title)
+
+
+def _gradient_frame(data: pd.DataFrame, quantile: str, value: str) -> pd.DataFrame:
+    """The rows ordered by quantile (1 = most deprived first), checked: numbers, each once, at least two."""
+    require(data, "deprivation_gradient", quantile=quantile, value=value)
+    d = _ordered_quantiles(data, quantile)
+    if len(d) < 2:
+        raise InvalidInputError("deprivation_gradient needs at least two deprivation categories.")
+    return d
+
+
+def _ci_arrays(d: pd.DataFrame, lower_ci: str | None, upper_ci: str | None) -> tuple[bool, np.ndarray, np.ndarray]:
+    """Whether both CI columns are present, and the limits as float arrays (all NaN when absent)."""
+    n = len(d)
+    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d)
+    lo = pd.to_numeric(d[lower_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
+    hi = pd.to_numeric(d[upper_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
+    return has_ci, lo, hi
+
+
+def _gap_text(vals: np.ndarray, unit: str, dps: int) -> str:
+    gap = vals[0] - vals[-1]
+    gap_unit = "percentage points" if unit == "%" else unit
+    return f"Gap (most − least deprived): {'+' if gap > 0 else ''}{fmt(gap, dps, gap_unit)}"
+
+
+def _label_gradient_axes(ax, x, quantiles: pd.Series, kind: str, title: str, ylabel: str) -> None:
+    tick = [f"{int(q)}" for q in quantiles]
+    tick[0] += "\nmost\ndeprived"
+    tick[-1] += "\nleast\ndeprived"
+    ax.set_xticks(x, tick, fontsize=8)
+    ax.set_xlabel(f"Deprivation {kind} (1 = most deprived)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.grid(axis="x", visible=False)
+
+
+def _draw_gap(ax, n: int, vals: np.ndarray, hi: np.ndarray, gap_text: str) -> None:
+    """Room above the bars, and the gap: a bracket from the most to the least deprived category, labelled."""
+    top = np.nanmax(np.where(np.isnan(hi), vals, hi))
+    ax.set_ylim(0, top * 1.3)
+    yb = top * 1.1
+    ax.annotate("", xy=(0, yb), xytext=(n - 1, yb),
+                arrowprops=dict(arrowstyle="<->", color=PALETTE["text"], linewidth=1, shrinkA=0, shrinkB=0))
+    ax.text((n - 1) / 2, yb + top * 0.02, gap_text, ha="center", va="bottom", fontsize=9,
+            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none"), gid="gap")
+
+
+def _draw_gradient_legend(ax, labels: pd.Series | None) -> None:
+    """Benchmark labels present (when the bars are filled by them), then the comparator line."""
+    handles, _ = ax.get_legend_handles_labels()
+    if labels is not None:
+        present = [lab for lab in BENCHMARK_ORDER if lab in {canonical_label(v) for v in labels}]
+        handles = [Patch(facecolor=benchmark_colour(lab), label=lab) for lab in present] + handles
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+
+
+def _gradient_values_text(base_title: str, n: int, kind: str, quantiles: pd.Series, vals, lo, hi, unit: str,
+                          dps: int) -> str:
+    return (f"Bar chart of {base_title} across {n} deprivation {kind}s, from 1 (most deprived) to {n} "
+            f"(least deprived): "
+            + "; ".join(f"{int(q)}: {fmt(v, dps, unit)}" + (f" ({fmt_ci(a, b, dps)})" if fmt_ci(a, b, dps) else "")
+                        for q, v, a, b in zip(quantiles, vals, lo, hi)) + ".")
+
+
+def _ratio_text(vals: np.ndarray, gap_text: str) -> str:
+    ratio = vals[0] / vals[-1] if vals[-1] else np.nan
+    return gap_text + (f" (ratio {ratio:.2f})" if np.isfinite(ratio) else "") + "."
 
 
 def sii_chart(
@@ -152,7 +191,7 @@ def sii_chart(
     value_label: str = "Value",
     dps: int = 1,
     figsize=(7, 4),
-) -> "Chart":  # noqa: F821
+) -> Chart:
     """Values by the relative rank of each deprivation category, with the fitted slope index of inequality line.
 
     Parameters
@@ -169,7 +208,8 @@ def sii_chart(
     Returns
     -------
     Chart
-        One axes with one point per quantile at its mid-point rank (cumulative population share), CI whiskers, and the fitted line from rank 0 (most deprived) to 1 (least deprived) labelled with the SII and
+        One axes with one point per quantile at its mid-point rank (cumulative population share), CI whiskers,
+        and the fitted line from rank 0 (most deprived) to 1 (least deprived) labelled with the SII and
         its 95% CI. The line is the population-weighted least-squares fit (without ``transform``): it passes
         through the population-weighted means, so its slope is the SII's and its intercept follows from them.
     """
@@ -194,9 +234,7 @@ def sii_chart(
         intercept = float(np.sum(share * vals) - slope * np.sum(share * rank))
     lo_s = float(s["sii_lower_ci"]) if "sii_lower_ci" in sii.columns else np.nan
     hi_s = float(s["sii_upper_ci"]) if "sii_upper_ci" in sii.columns else np.nan
-    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d)
-    lo = pd.to_numeric(d[lower_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
-    hi = pd.to_numeric(d[upper_ci], errors="coerce").to_numpy(dtype=float) if has_ci else np.full(n, np.nan)
+    has_ci, lo, hi = _ci_arrays(d, lower_ci, upper_ci)
     kind = _NAMES.get(n, "category")
     ci = fmt_ci(lo_s, hi_s, dps)
     sii_text = f"SII = {fmt(sii_value, dps, unit)}" + (f" ({ci})" if ci else "")

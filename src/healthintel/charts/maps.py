@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 
 from ..errors import InvalidInputError
 from .base import (
-    DIVERGING_CMAP, PALETTE, SEQUENTIAL_CMAP, finish, fmt, is_demo, plt, quiet, require, unit_label, with_demo,
+    DIVERGING_CMAP, SEQUENTIAL_CMAP, Chart, finish, fmt, is_demo, plt, quiet, require, unit_label, with_demo,
 )
 
 __all__ = ["choropleth"]
@@ -53,7 +53,7 @@ def choropleth(
     classes: int | None = None,
     dps: int = 1,
     figsize=(7.5, 6),
-) -> "Chart":  # noqa: F821
+) -> Chart:
     """Map of polygons (LSOAs or districts) shaded by a continuous value, with district outlines and labels.
 
     Parameters
@@ -81,72 +81,113 @@ def choropleth(
         colour bar axes labelled with the value and its unit.
     """
     if gdf is None or len(gdf) == 0:
-        with quiet():
-            fig, ax = plt.subplots(figsize=figsize)
-            ax.set_axis_off()
-            t = title or f"{value_label}: {area_name}"
-            ax.text(0.5, 0.5, f"No boundaries for {area_name or 'this area'} in the data mirror", ha="center",
-                    va="center", transform=ax.transAxes)
-            ax.set_title(t)
-        return finish(fig, f"Map not available: no boundaries for {area_name or 'this area'} in the data mirror.", t)
-    require(gdf, "choropleth", column=column, label_col=label_col)
-    values = pd.to_numeric(gdf[column], errors="coerce").astype(float)
-    if values.notna().sum() == 0:
-        raise InvalidInputError(f"choropleth: column {column!r} has no numeric values.")
-    kind = "districts" if "lad_code" in gdf and gdf["lad_code"].is_unique and len(gdf) < 400 and \
-        "lsoa_code" not in gdf else "LSOAs" if "lsoa_code" in gdf else "areas"
+        return _no_boundaries(area_name, title, value_label, figsize)
+    values = _numeric_values(gdf, column, label_col)
+    kind = _kind(gdf)
     title = with_demo(title or f"{value_label} by {kind[:-1] if kind != 'LSOAs' else 'LSOA'}"
                       + (f": {area_name}" if area_name else ""), is_demo(gdf))
     vmin, vmax = float(values.min()), float(values.max())
     with quiet():
         g = gdf.to_crs(27700) if gdf.crs is not None else gdf
         cmap_obj = plt.get_cmap(cmap or (DIVERGING_CMAP if centre is not None else SEQUENTIAL_CMAP))
-        if classes:
-            edges = np.unique(np.nanquantile(values, np.linspace(0, 1, classes + 1)))
-            norm = BoundaryNorm(edges, cmap_obj.N)
-        elif centre is not None:
-            half = max(abs(vmax - centre), abs(centre - vmin)) or 1.0
-            norm = TwoSlopeNorm(vcenter=centre, vmin=centre - half, vmax=centre + half)
-        else:
-            norm = Normalize(vmin=vmin, vmax=vmax)
+        norm = _norm(values, vmin, vmax, cmap_obj, centre, classes)
         fig, ax = plt.subplots(figsize=figsize)
         ax.set_axis_off()
         colours = [NO_DATA if np.isnan(v) else to_hex(cmap_obj(norm(v))) for v in values]
         g.plot(ax=ax, color=colours, edgecolor="white", linewidth=0.15 if kind == "LSOAs" else 0.6)
-        if outlines is not None and len(outlines):
-            o = outlines.to_crs(27700) if outlines.crs is not None else outlines
-            o.boundary.plot(ax=ax, color="black", linewidth=0.7)
-            if outline_label_col and outline_label_col in o:
-                label_areas(ax, o, outline_label_col)
+        _draw_outlines(ax, outlines, outline_label_col)
         if label_col:
             label_areas(ax, g, label_col)
-        sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap_obj)
-        bar = fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.02)
-        bar.set_label(unit_label(value_label, unit))
-        if centre is not None:
-            bar.ax.axhline(centre, color="black", linewidth=1)
-            bar.ax.text(-0.15, centre, f"{centre_name} {fmt(centre, dps, unit)}", transform=bar.ax.get_yaxis_transform(),
-                        ha="right", va="center", fontsize=7, gid="centre-label",
-                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+        _draw_colour_bar(fig, ax, norm, cmap_obj, unit_label(value_label, unit), centre, centre_name, unit, dps)
         if values.isna().any():
             ax.legend(handles=[Patch(color=NO_DATA, label="No data")], loc="lower left", fontsize=8)
         ax.set_title(title, loc="left")
         fig.tight_layout()
 
+    alt = _alt_text(gdf, values, kind, area_name, label_col, outlines, value_label, unit, cmap, centre, centre_name,
+                    vmin, vmax, dps)
+    return finish(fig, alt, title)
+
+
+def _no_boundaries(area_name: str, title: str, value_label: str, figsize) -> Chart:
+    """A blank map saying that the data mirror has no boundaries for the area."""
+    with quiet():
+        fig, ax = plt.subplots(figsize=figsize)
+        ax.set_axis_off()
+        t = title or f"{value_label}: {area_name}"
+        ax.text(0.5, 0.5, f"No boundaries for {area_name or 'this area'} in the data mirror", ha="center",
+                va="center", transform=ax.transAxes)
+        ax.set_title(t)
+    return finish(fig, f"Map not available: no boundaries for {area_name or 'this area'} in the data mirror.", t)
+
+
+def _numeric_values(gdf, column: str, label_col: str | None) -> pd.Series:
+    require(gdf, "choropleth", column=column, label_col=label_col)
+    values = pd.to_numeric(gdf[column], errors="coerce").astype(float)
+    if values.notna().sum() == 0:
+        raise InvalidInputError(f"choropleth: column {column!r} has no numeric values.")
+    return values
+
+
+def _kind(gdf) -> str:
+    """What the polygons are: "districts", "LSOAs" or "areas"."""
+    if "lad_code" in gdf and gdf["lad_code"].is_unique and len(gdf) < 400 and "lsoa_code" not in gdf:
+        return "districts"
+    return "LSOAs" if "lsoa_code" in gdf else "areas"
+
+
+def _norm(values: pd.Series, vmin: float, vmax: float, cmap_obj, centre: float | None, classes: int | None):
+    """Equal-count classes, a diverging scale centred on ``centre``, or a continuous min-max scale."""
+    if classes:
+        edges = np.unique(np.nanquantile(values, np.linspace(0, 1, classes + 1)))
+        return BoundaryNorm(edges, cmap_obj.N)
+    if centre is not None:
+        half = max(abs(vmax - centre), abs(centre - vmin)) or 1.0
+        return TwoSlopeNorm(vcenter=centre, vmin=centre - half, vmax=centre + half)
+    return Normalize(vmin=vmin, vmax=vmax)
+
+
+def _draw_outlines(ax, outlines, outline_label_col: str | None) -> None:
+    if outlines is not None and len(outlines):
+        o = outlines.to_crs(27700) if outlines.crs is not None else outlines
+        o.boundary.plot(ax=ax, color="black", linewidth=0.7)
+        if outline_label_col and outline_label_col in o:
+            label_areas(ax, o, outline_label_col)
+
+
+def _draw_colour_bar(fig, ax, norm, cmap_obj, label: str, centre: float | None, centre_name: str, unit: str,
+                     dps: int) -> None:
+    """The colour bar with the value label, and the centre of a diverging scale marked and named."""
+    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap_obj)
+    bar = fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.02)
+    bar.set_label(label)
+    if centre is not None:
+        bar.ax.axhline(centre, color="black", linewidth=1)
+        bar.ax.text(-0.15, centre, f"{centre_name} {fmt(centre, dps, unit)}",
+                    transform=bar.ax.get_yaxis_transform(), ha="right", va="center", fontsize=7, gid="centre-label",
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+
+
+def _colour_note(cmap: str | None, centre: float | None, centre_name: str, unit: str, dps: int) -> str:
+    if centre is None:
+        return "" if cmap else " Darker colours are lower values."
+    note = f" Colours diverge around {centre_name} ({fmt(centre, dps, unit)})"
+    return note + (": orange below, purple above." if not cmap else ".")
+
+
+def _alt_text(gdf, values: pd.Series, kind: str, area_name: str, label_col: str | None, outlines,
+              value_label: str, unit: str, cmap: str | None, centre: float | None, centre_name: str, vmin: float,
+              vmax: float, dps: int) -> str:
     order = values.dropna().sort_values()
     name_col = next((c for c in (label_col, "lsoa_name", "lad_name", "area_name", "lsoa_code", "lad_code")
                      if c and c in gdf), None)
     names = gdf[name_col] if name_col else pd.Series(range(len(gdf)), index=gdf.index)
     lo_i, hi_i = order.index[0], order.index[-1]
-    alt = (f"Map of {len(gdf)} {kind}" + (f" in {area_name}" if area_name else "")
-           + f" shaded by {value_label.lower()}" + (f" ({unit})" if unit else "")
-           + f" from {fmt(vmin, dps, unit)} to {fmt(vmax, dps, unit)} (median {fmt(values.median(), dps, unit)}); "
-           f"lowest {names.loc[lo_i]} ({fmt(values.loc[lo_i], dps, unit)}), highest {names.loc[hi_i]} "
-           f"({fmt(values.loc[hi_i], dps, unit)})."
-           + (f" {int(values.isna().sum())} without data." if values.isna().any() else "")
-           + (f" Colours diverge around {centre_name} ({fmt(centre, dps, unit)}): orange below, purple above."
-              if centre is not None and not cmap else
-              f" Colours diverge around {centre_name} ({fmt(centre, dps, unit)})." if centre is not None else "")
-           + (" Darker colours are lower values." if centre is None and not cmap else "")
-           + (f" {len(outlines)} district outlines drawn." if outlines is not None and len(outlines) else ""))
-    return finish(fig, alt, title)
+    return (f"Map of {len(gdf)} {kind}" + (f" in {area_name}" if area_name else "")
+            + f" shaded by {value_label.lower()}" + (f" ({unit})" if unit else "")
+            + f" from {fmt(vmin, dps, unit)} to {fmt(vmax, dps, unit)} (median {fmt(values.median(), dps, unit)}); "
+            f"lowest {names.loc[lo_i]} ({fmt(values.loc[lo_i], dps, unit)}), highest {names.loc[hi_i]} "
+            f"({fmt(values.loc[hi_i], dps, unit)})."
+            + (f" {int(values.isna().sum())} without data." if values.isna().any() else "")
+            + _colour_note(cmap, centre, centre_name, unit, dps)
+            + (f" {len(outlines)} district outlines drawn." if outlines is not None and len(outlines) else ""))

@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import InvalidInputError
-from .base import PALETTE, finish, fmt, is_demo, plt, quiet, require, with_demo
+from .base import PALETTE, Chart, finish, fmt, is_demo, plt, quiet, require, with_demo
 
 __all__ = ["population_pyramid", "age_bands"]
 
@@ -66,7 +66,7 @@ def population_pyramid(
     top_age: int = 90,
     title: str = "",
     figsize=(7, 5.2),
-) -> "Chart":  # noqa: F821
+) -> Chart:
     """Percentage of the population in each age band by sex: the area as bars, up to two comparators as outlines.
 
     Parameters

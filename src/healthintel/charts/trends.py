@@ -73,7 +73,8 @@ def trend(
     colours = [BENCHMARK_COLOURS.get(lab, PALETTE["not compared"]) for lab in labels]
     fig, ax = plt.subplots(figsize=figsize)
     ax.plot(x, y, color=PALETTE["area"], linewidth=1.5, label=area_name, zorder=2)
-    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d and d[[lower_ci, upper_ci]].notna().any().all())
+    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d
+                  and d[[lower_ci, upper_ci]].notna().any().all())
     if has_ci:
         lo = pd.to_numeric(d[lower_ci], errors="coerce").to_numpy(dtype=float)
         hi = pd.to_numeric(d[upper_ci], errors="coerce").to_numpy(dtype=float)
