@@ -43,6 +43,17 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: The recorded value holding a chapter's figures document (:meth:`healthintel.chapters.base.Chapter.record`);
+#: the renderer writes it beside the HTML as ``<slug>.figures.json`` (:func:`figures_document`).
+FIGURES_RECORD = "figures"
+
+
+def figures_document(notebook: str | Path | Any) -> dict[str, Any] | None:
+    """The figures document an executed chapter notebook recorded (``None`` when it recorded none)."""
+    document = recorded_values(notebook).get(FIGURES_RECORD)
+    return dict(document) if isinstance(document, dict) else None
+
+
 def record(name: str, value: Any) -> None:
     """Record ``value`` under ``name`` as a hidden output (read back with :func:`recorded_values`)."""
     payload = {name: _jsonable(value)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import tempfile
@@ -16,6 +17,7 @@ import nbformat
 
 from healthintel import config
 from healthintel import disclosure as disclosure_module
+from healthintel import report
 from healthintel.errors import RenderError
 from healthintel.render import cache
 from healthintel.render.export import is_synthetic, notebook_title, readable, write_html
@@ -138,6 +140,27 @@ def skipped_result(chapter: str, slug: str, merged: dict, out_dir: Path, parts: 
     )
 
 
+def _write_figures(executed: Any, path: Path) -> str | None:
+    """Write the chapter's recorded figures document as ``path`` (atomic); remove a stale one when none.
+
+    Returns an error message when the document cannot be written, else ``None``.
+    """
+    document = report.figures_document(executed)
+    if document is None:
+        path.unlink(missing_ok=True)
+        return None
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, allow_nan=False)
+            handle.write("\n")
+        readable(Path(tmp_name))
+        os.replace(tmp_name, path)
+    except (OSError, ValueError) as exc:
+        return "figures.json failed: " + short_error(exc)
+    return None
+
+
 def render_chapter(
     chapter: str,
     parameters: dict | None = None,
@@ -231,8 +254,12 @@ def render_chapter(
             )
         except Exception as exc:
             error = "export failed: " + short_error(exc)
+    figures_path = out_dir / f"{slug}.figures.json"
+    if error is None:
+        error = _write_figures(executed, figures_path)
     if error is not None:
         html_path.unlink(missing_ok=True)
+        figures_path.unlink(missing_ok=True)
 
     facts = executed
     if facts is None:
