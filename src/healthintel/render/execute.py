@@ -161,6 +161,16 @@ def _write_figures(executed: Any, path: Path) -> str | None:
     return None
 
 
+def _publish_figures(error: str | None, executed: Any, html_path: Path, figures_path: Path) -> str | None:
+    """Write figures.json after a good render; after a failed one remove the HTML and any figures.json."""
+    if error is None:
+        error = _write_figures(executed, figures_path)
+    if error is not None:
+        html_path.unlink(missing_ok=True)
+        figures_path.unlink(missing_ok=True)
+    return error
+
+
 def render_chapter(
     chapter: str,
     parameters: dict | None = None,
@@ -254,12 +264,7 @@ def render_chapter(
             )
         except Exception as exc:
             error = "export failed: " + short_error(exc)
-    figures_path = out_dir / f"{slug}.figures.json"
-    if error is None:
-        error = _write_figures(executed, figures_path)
-    if error is not None:
-        html_path.unlink(missing_ok=True)
-        figures_path.unlink(missing_ok=True)
+    error = _publish_figures(error, executed, html_path, out_dir / f"{slug}.figures.json")
 
     facts = executed
     if facts is None:
