@@ -7,7 +7,7 @@
 - :meth:`Chapter.record` stores :meth:`Chapter.recorded_values` as hidden outputs that the notebook tests read
   back (:func:`healthintel.report.recorded_values`);
 - :meth:`Chapter.figures` lists the chapter's headline figures (:func:`figure` rows); :meth:`Chapter.record`
-  records them with the area and whether they are real as ``figures`` (:data:`FIGURES_RECORD`), which the
+  records them with the area and whether they are real (:data:`healthintel.report.FIGURES_RECORD`), which the
   renderer writes beside the HTML as ``reports/<chapter>/<slug>.figures.json`` for analysts to reuse;
 - :meth:`Chapter.provenance_footer` gives the "Data sources and provenance" footer from the chapter's catalog
   ids (:attr:`Chapter.sources`), its notes and any extra provenance rows (e.g. Fingertips API requests).
@@ -24,9 +24,6 @@ from typing import Any
 import pandas as pd
 
 from .. import report, tables
-
-
-FIGURES_RECORD = report.FIGURES_RECORD
 
 
 def _number(value: Any) -> float | None:
@@ -100,7 +97,7 @@ class Chapter:
         """Record every value of :meth:`recorded_values`, then the figures document, as hidden outputs."""
         for name, value in self.recorded_values().items():
             report.record(name, value)
-        report.record(FIGURES_RECORD, self.figures_document())
+        report.record(report.FIGURES_RECORD, self.figures_document())
 
     def banner(self) -> None:
         """Show the synthetic-data note (the report then carries the red banner); nothing for real data."""

@@ -156,9 +156,9 @@ def _spine_row(name, g: pd.DataFrame, local_area: str, area: str, value: str, be
         "colour": benchmark_colour(label), "left": worst, "right": best,
         "range": sorted([_spine_x(lo, c, half, flip), _spine_x(hi, c, half, flip)]),
         "iqr": sorted([_spine_x(q1, c, half, flip), _spine_x(q3, c, half, flip)]), "x": _spine_x(lv, c, half, flip),
-        "period": str(local[period].iloc[0]) if period and period in local else "",
+        "period": str(_cell(local, period, "")),
         "count": _cell(local, count, np.nan),
-        "unit": str(local[unit].iloc[0]) if unit and unit in local else "",
+        "unit": str(_cell(local, unit, "")),
         "n_areas": int(len(others)),
     }
 

@@ -20,7 +20,7 @@ from healthintel import disclosure as disclosure_module
 from healthintel import report
 from healthintel.errors import RenderError
 from healthintel.render import cache
-from healthintel.render.export import is_synthetic, notebook_title, readable, write_html
+from healthintel.render.export import atomic_write, is_synthetic, notebook_title, readable, write_html
 from healthintel.render.guard import DEFAULT_MAX_ROWS, check_notebook
 from healthintel.render.parameters import chapter_path, default_slug, slugify, validate_parameters
 
@@ -150,12 +150,7 @@ def _write_figures(executed: Any, path: Path) -> str | None:
         path.unlink(missing_ok=True)
         return None
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, allow_nan=False)
-            handle.write("\n")
-        readable(Path(tmp_name))
-        os.replace(tmp_name, path)
+        atomic_write(path, json.dumps(document, indent=2, allow_nan=False) + "\n")
     except (OSError, ValueError) as exc:
         return "figures.json failed: " + short_error(exc)
     return None
