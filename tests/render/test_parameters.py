@@ -79,7 +79,7 @@ def test_type_rules_int_for_float_none_accepts_anything(tmp_path):
 
 
 def test_missing_chapter_lists_the_chapters(notebooks, no_kernel):
-    with pytest.raises(RenderError, match="failing, fixture"):
+    with pytest.raises(RenderError, match="failing, figured, fixture"):
         render_chapter("nope", {}, notebooks_dir=notebooks)
 
 
