@@ -9,6 +9,8 @@ including the first user's own derived ones that no public tool benchmarks:
 - :func:`load_targets`, :func:`target_progress` — the outcome-framework registry and progress to goal;
 - :func:`kpi_status`, :func:`kpi_dashboard` — RAG against target and floor, direction of travel, the dashboard
   frame;
+- :func:`forecast` — the recent linear trend projected to a goal period, with a prediction interval and the
+  probability that the goal is met;
 - :func:`outcomes_tracker` — every outcome indicator of an area with benchmark, trend, progress and neighbours.
 
 Public names are loaded lazily.
@@ -30,6 +32,7 @@ _EXPORTS = {
     "kpi_dashboard": "kpi",
     "kpi_dashboard_frames": "kpi",
     "outcomes_tracker": "tracker",
+    "forecast": "forecast",
 }
 
 __all__ = sorted([*_EXPORTS, "parse_period", "parse_polarity"])
