@@ -97,20 +97,16 @@ def _baseline_shape(ind: pd.Series) -> str | None:
     return None if p is None or pd.isna(p) or str(p) == "" else period_shape(str(p))
 
 
-def _values(fid: int, sex: str, codes, every_file: bool = False) -> pd.DataFrame:
-    vals = published_values(fid, area_codes=codes, every_file=every_file)
+def _values(fid: int, sex: str, codes) -> pd.DataFrame:
+    vals = published_values(fid, area_codes=codes)
     return vals[(vals["sex"] == sex) & vals["value"].notna()]
 
 
 def _england_for(rows: pd.DataFrame, fid: int, sex: str) -> np.ndarray:
-    """England's published value for each row's period, from the row's own file where it has one (the same
-    revision as the area's value), else from the preferred file."""
-    eng = _values(fid, sex, [ENGLAND], every_file=True)
-    same_file = eng.drop_duplicates(["period", "source"]).set_index(["period", "source"])["value"]
-    any_file = eng.drop_duplicates("period").set_index("period")["value"]
-    keys = pd.MultiIndex.from_arrays([rows["period"], rows["source"]])
-    same = same_file.reindex(keys).to_numpy(dtype=float)
-    return np.where(np.isnan(same), rows["period"].map(any_file).to_numpy(dtype=float), same)
+    """England's published value for each row's period: one value per indicator, sex and period (the newest
+    download's), so England is the same on every area's page."""
+    eng = _values(fid, sex, [ENGLAND]).set_index("period")["value"]
+    return rows["period"].map(eng).to_numpy(dtype=float)
 
 
 def england_series(ind: pd.Series) -> pd.DataFrame:

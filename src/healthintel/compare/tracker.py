@@ -31,8 +31,9 @@ Four of the Fingertips series (90366, 92901, 90323, 20602) for Kent and Medway c
   that cannot be answered leaves the tracker complete, without the comparison, and adds a note naming it.
 
 An indicator with nothing published for the area gets **demo values**: a seeded, clearly labelled illustrative
-series around the *published* England value (or, where England has none, a seeded series of the indicator
-alone), so England is the same on every area's page; only the area's level is seeded by area. Demo rows say
+series around the *published* England value (where England has none, no England is shown and the series sits
+around a seeded series of the indicator alone), so England is the same on every area's page; only the area's
+level is seeded by area. Demo rows say
 "DEMO – not real" in the table, in the chart titles and in the report banner, and their goal status says
 "demo (…)".
 """
@@ -126,34 +127,35 @@ def _has_comparator(ind: pd.Series) -> bool:
     return comp is not None and not pd.isna(comp) and ind["unit"] != "rank"
 
 
-def _demo_england(ind: pd.Series) -> tuple[list[str], np.ndarray, float]:
-    """(periods, England values, base level) of a demo series: the published England series where there is one
-    (its last six periods), else a seeded series of the indicator alone — the same on every area's page."""
+def _demo_england(ind: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray, float]:
+    """(periods, anchor, England, base level) of a demo series. With a published England series (its last six
+    periods) the anchor *is* England; without one, England is not shown (NaN: never invented) and the anchor is
+    a seeded series of the indicator alone around its registry baseline. Either way the same on every area's
+    page."""
     eng = england_series(ind) if _has_comparator(ind) else None
     if eng is not None and len(eng):
         eng = eng.tail(6)
         values = eng["value"].to_numpy(dtype=float)
-        return eng["period"].tolist(), values, float(values.mean())
+        return eng["period"].tolist(), values, values, float(values.mean())
     rng = np.random.default_rng(_seed(ind["id"]))
     base = ind["baseline_value"] if not pd.isna(ind["baseline_value"]) else _DEMO_BASE.get(ind["id"], 50.0)
     periods = _demo_periods(ind["baseline_period"])
-    drift = rng.normal(0, 0.01) * base * np.arange(len(periods))
-    england = base * (1 + rng.normal(0, 0.03)) + drift if _has_comparator(ind) else np.full(len(periods), np.nan)
-    return periods, np.where(np.isnan(england), base + drift, england), float(base)
+    anchor = base + rng.normal(0, 0.01) * base * np.arange(len(periods))
+    return periods, anchor, np.full(len(periods), np.nan), float(base)
 
 
 def _demo_series(ind: pd.Series, place: Area) -> pd.DataFrame:
-    """A seeded, clearly labelled illustrative series for ``place``: England's values (published where they
-    exist) times a seeded area level, with small seeded noise; CIs of ±3% (±0.5% for life expectancy)."""
-    periods, anchor, base = _demo_england(ind)
+    """A seeded, clearly labelled illustrative series for ``place``: the published England values (or the
+    indicator's seeded anchor) times a seeded area level, with small seeded noise; CIs of ±3% (±0.5% for life
+    expectancy)."""
+    periods, anchor, england, base = _demo_england(ind)
     rng = np.random.default_rng(_seed(ind["id"], place.code))
     spread = _DEMO_SPREAD.get(ind["value_type"], 0.08)
     value = anchor * (1 + rng.normal(0, spread)) + rng.normal(0, 0.005 * abs(base), len(periods))
     width = 0.005 if ind["value_type"] == "life_expectancy" else 0.03
     half = width * np.abs(value) if ind["unit"] != "rank" else np.full(len(periods), np.nan)
-    england = anchor if _has_comparator(ind) else np.full(len(periods), np.nan)
     return pd.DataFrame({"period": periods, "value": value.round(1), "lower_ci": (value - half).round(1),
-                         "upper_ci": (value + half).round(1), "england": np.round(england, 1),
+                         "upper_ci": (value + half).round(1), "england": england,
                          "origin_label": DEMO_LABEL, "catalog_id": ""})
 
 

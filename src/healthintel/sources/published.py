@@ -246,9 +246,9 @@ def _published_table() -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-@lru_cache(maxsize=2)
-def _by_indicator(every_file: bool) -> dict[int, pd.DataFrame]:
-    table = _all_rows() if every_file else _published_table()
+@lru_cache(maxsize=1)
+def _by_indicator() -> dict[int, pd.DataFrame]:
+    table = _published_table()
     return {int(k): g for k, g in table.groupby("indicator_id", sort=False)}
 
 
@@ -257,7 +257,7 @@ def published_indicator_ids() -> list[int]:
     return sorted(int(i) for i in _published_table()["indicator_id"].unique())
 
 
-def published_values(indicator_id: int, *, area_codes=None, every_file: bool = False) -> pd.DataFrame:
+def published_values(indicator_id: int, *, area_codes=None) -> pd.DataFrame:
     """Every published value of one Fingertips indicator in the data mirror, one row per area, sex and period.
 
     Parameters
@@ -267,9 +267,6 @@ def published_values(indicator_id: int, *, area_codes=None, every_file: bool = F
         :func:`published_indicator_ids` lists those with values.
     area_codes : iterable of str, optional
         Keep these GSS codes only (e.g. ``["E10000016", "E92000001"]`` for Kent county and England).
-    every_file : bool
-        Keep the rows of every file, also where an earlier file of :data:`PUBLISHED_FILES` holds the same area,
-        sex and period (to pair a value with England's from the same download).
 
     Returns
     -------
@@ -289,7 +286,7 @@ def published_values(indicator_id: int, *, area_codes=None, every_file: bool = F
     "2018" and "2015-11-16/P1Y" (an Active Lives year) -> "2015/16"; FingertipsNext ``Year`` (the first year)
     -> "2018/19" for financial, Active Lives and school years, else the calendar year.
     """
-    out = _by_indicator(every_file).get(int(indicator_id), _all_rows().iloc[:0])
+    out = _by_indicator().get(int(indicator_id), _all_rows().iloc[:0])
     if area_codes is not None:
         out = out[out["area_code"].isin(list(area_codes))]
     out = out.reset_index(drop=True).copy()
