@@ -202,7 +202,7 @@ def test_area_targets_fix_a_null_baseline_from_the_published_value(shared_dir):
                                                  "published for Kent)")
 
 
-@pytest.mark.parametrize("area", ["Medway", "Kent"])
+@pytest.mark.parametrize("area", ["Medway", "Kent", "Kent and Medway"])
 def test_life_expectancy_chapter_and_tracker_state_the_same_goal(area, trackers):
     from healthintel.chapters import life_expectancy
 
