@@ -27,6 +27,11 @@ class GeographyError(InvalidInputError):
     """Unknown area names/codes, or LSOA codes of the wrong vintage for the chosen index."""
 
 
+class AreaNotCoveredError(GeographyError):
+    """The data (or the goals) a chapter needs do not cover the area asked for; the message names the areas they
+    cover. Raised instead of showing another area's figures under this area's name."""
+
+
 class DataNotFoundError(HealthIntelError, FileNotFoundError):
     """A data file the catalog needs is neither in data/raw, nor in the mirror, nor downloadable."""
 

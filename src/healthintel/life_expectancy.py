@@ -47,7 +47,7 @@ __all__ = [
     "band_ages", "validate_inputs", "aggregate", "pool", "le_table", "gap", "sii", "suppression_notes",
     "DECILE_BASES", "LifeExpectancyResults", "check_decile_basis", "normalise_sexes", "area_lsoas", "area_aggregate",
     "england_groups", "pool_periods", "of_sexes", "benchmark_england", "decile_results", "district_results",
-    "comparator_results", "target_results", "trend_results", "analyse",
+    "comparator_results", "target_results", "trend_results", "analyse", "with_published_england",
 ]
 
 BANDS = np.array(AGE_BAND_STARTS)
@@ -298,7 +298,9 @@ class LifeExpectancyResults:
     Attributes
     ----------
     headline : LE at birth and 65 in the period, benchmarked against England (``comparator_value``, ``benchmark``).
-    trend : the area's LE in every period with its benchmark; england_trend : England's LE in every period.
+    trend : the area's LE in every period with its benchmark; england_trend : England's LE in every period
+    (``england_source``: "published" where the published England values were given to :func:`analyse` — at
+    birth — else "computed" from the England-wide deaths given).
     deciles : LE by deprivation decile in the period; gap, sii : gap (decile 10 minus 1) and SII in the period.
     sii_trend : SII at birth in every period. districts : LE by district, benchmarked against England.
     comparators : the area, the comparator areas and England in the period.
@@ -421,15 +423,53 @@ def comparator_results(england: pd.DataFrame, area_le: pd.DataFrame, england_le:
     return of_sexes(comp, sexes)
 
 
-def target_results(area_le: pd.DataFrame, sii_trend: pd.DataFrame, sexes) -> pd.DataFrame:
-    """Progress of LE at birth and the SII against the G.2 targets of the outcome framework, for ``sexes``."""
+def target_results(area_le: pd.DataFrame, sii_trend: pd.DataFrame, sexes,
+                   place: geography.Area | None = None) -> pd.DataFrame:
+    """Progress of LE at birth and the SII against the G.2 targets of the outcome framework, for ``sexes``.
+
+    With ``place``, the goals are those of :func:`healthintel.compare.published.area_targets` (baselines fixed
+    once from the area's published values, as the outcomes tracker states them; ``goal_text`` and
+    ``baseline_source`` say how), so they never move with the deaths analysed. Without it (the old behaviour)
+    a baseline the registry leaves null is read from ``area_le`` itself.
+    """
     obs = pd.concat([
         area_le[area_le["le_age"] == 0].assign(id=lambda f: "G.2-LE-" + f["sex"].str[0]),
         sii_trend.assign(id=lambda f: "G.2-SII-" + f["sex"].str[0]),
     ], ignore_index=True)[["id", "period", "value"]]
-    targets = compare.target_progress(obs, compare.load_targets())
+    if place is None:
+        targets = compare.target_progress(obs, compare.load_targets())
+    else:
+        goals = compare.area_targets(place)
+        goals = goals[goals["id"].str.startswith("G.2")].reset_index(drop=True)
+        targets = compare.target_progress(obs, goals, baseline_from_data=False).merge(
+            goals[["id", "goal_text", "baseline_source"]], on="id", how="left")
     targets = targets[targets["id"].str.startswith("G.2")].reset_index(drop=True)
     return targets[targets["id"].str[-1].isin([s[0] for s in sexes])].reset_index(drop=True)
+
+
+def with_published_england(england_le: pd.DataFrame, published: pd.DataFrame | None) -> pd.DataFrame:
+    """England's LE (:func:`le_table` of the England-wide deaths) with the published values put in place of the
+    computed ones, at birth, for every period and sex published.
+
+    ``published`` has ``period``, ``sex``, ``value`` and optionally ``lower_ci``/``upper_ci`` (e.g.
+    :func:`healthintel.sources.published.published_values` of Fingertips 90366 for England). The replaced rows
+    keep no deaths or population (NaN) and have ``england_source`` "published"; the others "computed".
+    """
+    out = england_le.copy()
+    out["england_source"] = "computed"
+    if published is None or published.empty:
+        return out
+    pub = published[published["value"].notna()].drop_duplicates(["period", "sex"])
+    pub = pub.set_index(["period", "sex"])
+    keys = pd.MultiIndex.from_arrays([out["period"], out["sex"]])
+    hit = keys.isin(pub.index) & (out["le_age"] == 0).to_numpy()
+    matched = pub.reindex(keys[hit])
+    out.loc[hit, "value"] = matched["value"].to_numpy(dtype=float)
+    for col in ("lower_ci", "upper_ci"):
+        out.loc[hit, col] = matched[col].to_numpy(dtype=float) if col in matched else np.nan
+    out.loc[hit, [c for c in ("population_used", "deaths_used", "se") if c in out]] = np.nan
+    out.loc[hit, "england_source"] = "published"
+    return out
 
 
 def trend_results(area_le: pd.DataFrame, benchmarked: pd.DataFrame, sexes) -> pd.DataFrame:
@@ -440,20 +480,25 @@ def trend_results(area_le: pd.DataFrame, benchmarked: pd.DataFrame, sexes) -> pd
 
 def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFrame, lsoas: pd.DataFrame, *,
             place: geography.Area, period: str, periods, sexes=("Male", "Female"), decile_basis: str = "local",
-            comparators=(), repetitions: int = 100_000) -> LifeExpectancyResults:
+            comparators=(), repetitions: int = 100_000,
+            england_published: pd.DataFrame | None = None) -> LifeExpectancyResults:
     """Every result frame of the life expectancy chapter for ``place``.
 
     ``deaths`` and ``population`` are LSOA-level (:func:`validate_inputs`) for the LSOAs of ``lsoas``
     (:func:`area_lsoas`); ``england`` is the England-wide aggregate by district and national decile
     (:func:`england_groups` shapes it), from which England and the ``comparators`` (area names) are computed.
     ``periods`` are the 3-year periods of the trend; ``period`` the one shown in detail. ``decile_basis`` only
-    labels the suppression notes (the deciles are those of ``lsoas``).
+    labels the suppression notes (the deciles are those of ``lsoas``). ``england_published`` (published England
+    LE at birth, see :func:`with_published_england`) replaces the computed England values it covers: the
+    benchmarks, the England line and the comparator table then use them. Goals: :func:`target_results` for
+    ``place``.
     """
     sexes = normalise_sexes(sexes)
     agg = area_aggregate(deaths, population, lsoas, place)
     eng = england_groups(england)
     area_le = le_table(pool_periods(agg, periods, ["area_code"]), ["area_code"])
-    eng_le = le_table(pool_periods(eng, periods, ["area_code"]), ["area_code"])
+    eng_le = with_published_england(le_table(pool_periods(eng, periods, ["area_code"]), ["area_code"]),
+                                     england_published)
     benchmarked = benchmark_england(area_le, eng_le)
     dec = decile_results(agg, period, periods, sexes, repetitions=repetitions)
     lad_names = dict(zip(lsoas["lad_code"], lsoas["lad_name"], strict=False))
@@ -469,6 +514,6 @@ def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFram
         deciles=dec["deciles"], gap=dec["gap"], sii=dec["sii"],
         sii_trend=of_sexes(dec["sii_trend"], sexes),
         districts=districts, comparators=comp,
-        targets=target_results(area_le, dec["sii_trend"], sexes),
+        targets=target_results(area_le, dec["sii_trend"], sexes, place),
         suppressed=suppressed,
     )

@@ -27,23 +27,36 @@ def test_outcomes_tracker_renders_with_real_published_values(rendered):
     rec = recorded_values(res.notebook_path)
     assert rec["le_male_latest"] == pytest.approx(78.6)  # Fingertips 90366, Medway males 2023-25
     assert rec["y6_obesity_latest"] == pytest.approx(24.2)  # Fingertips 90323, Medway 2024/25
-    assert rec["n_real"] == 6 and rec["n_indicators"] == 18
+    assert (rec["n_registry"], rec["n_registry_real"], rec["n_demo"]) == (16, 9, 7)
+    assert rec["n_indicators"] == rec["n_registry"] + rec["n_context"] and rec["n_context"] >= 6
     assert rec["progress"]["G.2-LE-M"] in {"met", "on track", "off track"}
     html = res.html_path.read_text(encoding="utf-8")
     assert "Traceback" not in html and "compare.outcomes_tracker" not in html and "import " not in html
-    assert "DEMO – not real" in html and "Fingertips (published)" in html
+    assert "DEMO – not real" in html and "Fingertips 90366 (published)" in html
     assert "Synthetic data:" in html  # the visible demo note
     assert html.count('alt="') >= 18 and 'alt=""' not in html
     assert "Data sources and provenance" in html and "1cfa0a6d5d65" in html  # LE extract checksum prefix
 
 
-def test_outcomes_tracker_for_kent_is_all_demo_and_says_so(rendered):
+def test_outcomes_tracker_for_kent_shows_its_real_published_values_and_labels_the_demo_rows(rendered):
     res = rendered["Kent"]
     assert res.status == "ok", res.error
     rec = recorded_values(res.notebook_path)
-    assert rec["n_real"] == 0
+    assert (rec["n_registry"], rec["n_registry_real"], rec["n_demo"]) == (16, 9, 7)
+    assert rec["le_male_latest"] == pytest.approx(79.8689)  # Fingertips 90366, Kent county males 2016-18
     html = res.html_path.read_text(encoding="utf-8")
     assert "are not real" in html or "not real figures" in html
+    assert "Strategy baseline (published)" in html and "Fingertips 93085 (published)" in html
+    assert "9 with real published values" in html
+
+
+def test_kpi_dashboard_for_an_area_without_kpi_data_fails_naming_kent(tmp_path):
+    from healthintel.render import render_chapter
+
+    res = render_chapter("kpi_dashboard", {"area": "Cornwall"}, reports_dir=tmp_path)
+    assert res.status != "ok"
+    assert "AreaNotCoveredError" in str(res.error) or "No KPI dashboard data for Cornwall" in str(res.error)
+    assert not (tmp_path / "kpi_dashboard" / "cornwall.html").exists()
 
 
 def test_kpi_dashboard_renders_and_agrees_with_every_published_rating(rendered):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -58,3 +60,17 @@ def test_bad_registry_is_named(tmp_path):
 def test_bad_period_in_data_names_the_rows():
     with pytest.raises(InvalidInputError, match="period.*'last year'"):
         _progress([["1.15", "last year", 8.0]])
+
+
+def test_a_latest_value_older_than_the_baseline_is_no_data():
+    # physical inactivity: baseline 22.3 (2020/21); a 2017/18 value says nothing about progress since then
+    out = _progress([["3.1", "2017/18", 19.98]]).set_index("id")
+    assert out.loc["3.1", "progress"] == "no data"
+    assert out.loc["3.1", "progress_note"] == "the latest value predates the baseline"
+
+
+def test_baseline_from_data_can_be_switched_off():
+    data = pd.DataFrame([["G.2-LE-M", "2018-20", 78.0], ["G.2-LE-M", "2022-24", 78.5]], columns=["id", "period",
+                                                                                                  "value"])
+    out = target_progress(data, baseline_from_data=False).set_index("id")
+    assert out.loc["G.2-LE-M", "progress"] == "no data" and math.isnan(out.loc["G.2-LE-M", "goal_value"])

@@ -2,8 +2,10 @@
 local 127.0.0.1 server, never the live API), the warm-cache offline run, the visible fallback to the mirror when
 neither the network nor the cache can answer, provenance, and the chapter rendered offline.
 
-The responses are legacy ``all_data/csv`` bodies written at test time from the data mirror extracts (Medway and
-England rows), so the API and mirror paths must agree on every latest value. They also carry rows for four
+The responses are legacy ``all_data/csv`` bodies written at test time from the data mirror's published values
+(Medway and England rows, :func:`~healthintel.sources.published.published_values`), so the API and mirror paths
+must agree on every latest value. Only four indicators are read from the API (90366, 92901, 90323, 20602); the
+other rows come from the mirror's published values on both paths. They also carry rows for four
 CIPFA nearest neighbours of Medway served by the nearest-neighbour route: **test-only values** (Medway's value
 plus a fixed offset; not published figures) that check the neighbour comparison.
 """
@@ -20,9 +22,9 @@ import pandas as pd
 import pytest
 
 from healthintel import chapters, tables
-from healthintel.compare.tracker import AREA_CODES, NEIGHBOUR_COLUMNS, REAL_LABEL, outcomes_tracker
+from healthintel.compare.tracker import AREA_CODES, NEIGHBOUR_COLUMNS, outcomes_tracker
 from healthintel.errors import InvalidInputError
-from healthintel.sources.published import FINGERTIPS_EXTRACTS, fingertips_extract
+from healthintel.sources.published import FINGERTIPS_EXTRACTS, published_values
 from tests.fingertips import recordings as rec
 from tests.fingertips.conftest import _no_env_leaks, make_client, replay, route_of, sleeps  # noqa: F401 (fixtures)
 
@@ -51,10 +53,10 @@ def _dates(period: str) -> tuple[str, str, str, str]:
 
 
 def mirror_records(fid: int, *, cis: dict | None = None, neighbours=()) -> list[dict]:
-    """Recording records (see ``tests/fingertips/recordings.py``) of the mirror extract's Medway and England rows,
-    plus test-only rows for ``neighbours`` ((code, name, offset) from Medway's value)."""
-    ext = fingertips_extract(fid)
-    ext = ext[ext["area_code"].isin([MEDWAY, ENGLAND])]
+    """Recording records (see ``tests/fingertips/recordings.py``) of the mirror's published Medway and England
+    rows (their published CIs too), plus test-only rows for ``neighbours`` ((code, name, offset) from Medway's
+    value)."""
+    ext = published_values(fid, area_codes=[MEDWAY, ENGLAND])
     latest = {}  # sex -> Medway's latest period with a value (by start date)
     for r in ext[(ext["area_code"] == MEDWAY) & ext["value"].notna()].itertuples(index=False):
         if r.sex not in latest or _dates(r.period)[1] > _dates(latest[r.sex])[1]:
@@ -62,7 +64,8 @@ def mirror_records(fid: int, *, cis: dict | None = None, neighbours=()) -> list[
     out = []
     for r in ext.itertuples(index=False):
         label, start, end, ptype = _dates(r.period)
-        lci, uci = (cis or {}).get((r.sex, r.period), (None, None)) if r.area_code == MEDWAY else (None, None)
+        published = (None if pd.isna(r.lower_ci) else r.lower_ci, None if pd.isna(r.upper_ci) else r.upper_ci)
+        lci, uci = (cis or {}).get((r.sex, r.period), published) if r.area_code == MEDWAY else published
         out.append({
             "indicator_id": fid, "indicator_name": r.indicator, "area_code": r.area_code,
             "area_name": r.area_name, "area_type": "England" if r.area_code == ENGLAND else "UA",
@@ -99,8 +102,14 @@ def serve(replay, client, shared_dir, fids=tuple(FINGERTIPS_EXTRACTS), neighbour
     return urls
 
 
+#: The tracker rows of the four indicators read from the API.
+API_ROWS = ["G.2-LE-M", "G.2-LE-F", "G.2-SII-M", "G.2-SII-F", "ctx-Y6-OB", "ctx-Y6-EW"]
+
+
 def real_rows(tracker) -> pd.DataFrame:
-    return tracker.rows[tracker.rows["source"] == REAL_LABEL].set_index("id")
+    """The real rows of the four indicators the API path serves (the others always come from the mirror)."""
+    rows = tracker.rows[tracker.rows["real"]].set_index("id")
+    return rows.loc[[i for i in API_ROWS if i in rows.index]]
 
 
 @pytest.fixture
@@ -113,10 +122,10 @@ def test_fingertips_source_gives_the_mirror_latest_values_plus_published_cis(rep
     client = make_client()
     urls = serve(replay, client, shared_dir)
     api = outcomes_tracker("Medway", source="fingertips", client=client)
-    assert api.notes == [] and api.sources == []  # nothing from the mirror
+    assert api.notes == []
+    assert not set(api.sources) & set(FINGERTIPS_EXTRACTS.values())  # the four series not from the mirror
     want, got = real_rows(mirror), real_rows(api)
-    assert list(got.index) == list(want.index) == ["G.2-LE-M", "G.2-LE-F", "G.2-SII-M", "G.2-SII-F", "ctx-Y6-OB",
-                                                   "ctx-Y6-EW"]
+    assert list(got.index) == list(want.index) == API_ROWS
     assert (got["origin"] == "fingertips").all() and (want["origin"] == "mirror").all()
     for col in ("period", "value", "england", "benchmark", "progress"):
         pd.testing.assert_series_equal(got[col], want[col], check_dtype=False)
@@ -124,7 +133,7 @@ def test_fingertips_source_gives_the_mirror_latest_values_plus_published_cis(rep
     # the CIs of the response are used (the mirror has none)
     assert got.loc["G.2-LE-M", ["lower_ci", "upper_ci"]].tolist() == [78.2, 79.0]
     assert got.loc["G.2-LE-F", ["lower_ci", "upper_ci"]].tolist() == [82.3, 83.1]
-    assert want[["lower_ci", "upper_ci"]].isna().all().all()
+    assert want.loc[["G.2-LE-M", "G.2-LE-F"], ["lower_ci", "upper_ci"]].isna().all().all()
     assert got.loc[["G.2-SII-M", "ctx-Y6-OB"], "lower_ci"].isna().all()  # not in those responses
     le = api.series["G.2-LE-M"]
     assert le["england"].notna().all() and le["lower_ci"].notna().sum() == 1
@@ -197,7 +206,7 @@ def test_unanswered_neighbour_request_leaves_the_tracker_complete(replay, make_c
     assert len(t.notes) == 1 and nn_url in t.notes[0] and "HTTP 404" in t.notes[0]
     assert t.notes[0].startswith("Fingertips CIPFA nearest neighbours of Medway: no answer")
     assert "1 request(s) could not be answered" in t.source_note
-    assert (real_rows(t)["origin"] == "fingertips").all() and len(real_rows(t)) == 6
+    assert (real_rows(t)["origin"] == "fingertips").all() and len(real_rows(t)) == len(API_ROWS)
     assert t.neighbours().empty and list(t.neighbours().columns) == NEIGHBOUR_COLUMNS
     assert t.n_neighbours == 0 and "could not be answered" in t.neighbour_note
     assert {r["request"] for r in t.fingertips_requests} == {urls[f] for f in FINGERTIPS_EXTRACTS}
@@ -209,7 +218,7 @@ def test_cold_neighbour_request_offline_with_a_warm_data_cache(replay, make_clie
     replay.routes.clear()
     t = outcomes_tracker("Medway", source="fingertips", client=make_client(offline=True))
     assert len(t.notes) == 1 and NN_ROUTE in t.notes[0] and "offline, and not in the cache" in t.notes[0]
-    assert (real_rows(t)["origin"] == "fingertips").all() and len(t.rows) == 18
+    assert (real_rows(t)["origin"] == "fingertips").all() and len(t.rows) == len(outcomes_tracker("Medway").rows)
     assert t.neighbours().empty and len(t.fingertips_requests) == 4
 
 
@@ -272,7 +281,8 @@ def test_cold_offline_falls_back_to_the_mirror_and_says_so(tmp_path, monkeypatch
     real = real_rows(cold)
     assert (real["origin"] == "mirror").all()
     pd.testing.assert_frame_equal(real.drop(columns="origin"), real_rows(mirror).drop(columns="origin"))
-    assert cold.sources == list(FINGERTIPS_EXTRACTS.values()) and cold.fingertips_requests == []
+    assert cold.sources == mirror.sources and cold.fingertips_requests == []
+    assert set(FINGERTIPS_EXTRACTS.values()) <= set(cold.sources)
     assert len(cold.notes) == 5  # four indicators and the nearest neighbours
     note = cold.source_note
     assert "5 request(s) could not be answered" in note and "HEALTHINTEL_FINGERTIPS_CACHE" in note
@@ -302,17 +312,19 @@ def test_an_unanswered_request_falls_back_alone(replay, make_client, shared_dir)
     assert origin.drop(["G.2-LE-M", "G.2-LE-F"]).eq("mirror").all()
     assert len(t.notes) == 3 and all("HTTP 404" in n for n in t.notes)
     assert all(client.data_request(f, 502).url in t.source_note for f in (92901, 90323, 20602))
-    assert t.sources == ["fingertips_sii_le_92901", "fingertips_y6_obesity_90323",
-                         "fingertips_y6_excess_weight_20602"]
+    assert "fingertips_le_birth_90366" not in t.sources  # read from the API
+    assert {"fingertips_sii_le_92901", "fingertips_y6_obesity_90323", "fingertips_y6_excess_weight_20602"} <= \
+        set(t.sources)
     assert [r["request"] for r in t.fingertips_requests] == [urls["nn"], urls[90366]]
     assert list(t.neighbours()["id"]) == ["G.2-LE-M", "G.2-LE-F"]  # the indicator read from the API only
 
 
-def test_kent_cold_offline_is_demo_with_the_note(tmp_path, monkeypatch):
+def test_kent_cold_offline_falls_back_to_the_mirror_with_the_note(tmp_path, monkeypatch):
     monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_OFFLINE", "1")
     monkeypatch.setenv("HEALTHINTEL_FINGERTIPS_CACHE", str(tmp_path / "empty"))
     t = outcomes_tracker("Kent", source="fingertips")
-    assert (t.rows["origin"] == "demo").all() and len(t.notes) == 5
+    assert not (t.rows["origin"] == "fingertips").any() and len(t.notes) == 5
+    pd.testing.assert_frame_equal(t.rows.drop(columns="origin"), outcomes_tracker("Kent").rows.drop(columns="origin"))
     assert "no row for Kent" in t.source_note
     assert ("https://fingertips.phe.org.uk/api/areas/by_parent_area_code?area_type_id=502&"
             "parent_area_code=nn-1-E10000016") in t.source_note
@@ -341,7 +353,8 @@ def test_chapter_renders_offline_with_fingertips_source_and_fallback_note(tmp_pa
     assert res.status == "ok", res.error
     values = recorded_values(res.notebook_path)
     assert values["source"] == "fingertips" and values["n_from_fingertips_api"] == 0
-    assert values["fingertips_unanswered"] == 5 and values["n_real"] == 6 and values["n_neighbours"] == 0
+    assert values["fingertips_unanswered"] == 5 and values["n_neighbours"] == 0
+    assert values["n_real"] == outcomes_tracker("Medway").n_real
     assert values["le_male_latest"] == pytest.approx(78.6)
     page = res.html_path.read_text(encoding="utf-8")
     assert "could not be answered" in page and "healthintel-callout-warning" in page

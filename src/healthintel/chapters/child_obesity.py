@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import geography, obesity
-from ..errors import InvalidInputError
+from ..errors import AreaNotCoveredError, InvalidInputError
 from ..obesity import MEASURES
 from .base import Chapter
 
@@ -140,7 +140,8 @@ class ChildObesityChapter(Chapter):
         ob = tr[(tr["measure"] == "obesity") & (tr["academic_year"] == self.latest())].iloc[0]
         g = self.gaps[self.gaps["academic_year"] == self.latest()].iloc[0]
         eng = self.england.set_index("academic_year")["value"].get(self.latest(), np.nan)
-        prog = self.progress.iloc[0] if len(self.progress) else None
+        shown = self.progress_shown()
+        prog = shown.iloc[0] if len(shown) else None
         excl = self.prepared.exclusions
         return {
             "latest_year": self.latest(), "obesity": float(ob["value"]), "obesity_lower": float(ob["lower_ci"]),
@@ -170,9 +171,16 @@ class ChildObesityChapter(Chapter):
                  f"{t['goal_period']}): **{h['progress']}** — the required trajectory is "
                  f"{_fmt(h['required'])} points in {h['latest_year']}."]
         if self.synthetic:
-            lines.append("  The target's baseline is the strategy's published figure; the synthetic gap is not "
-                         "calibrated to it, so this status only shows how the check works.")
+            lines.append("  The target's baseline is the strategy's published figure; the synthetic data are "
+                         "calibrated to it (Kent and Medway, 2021/22), so this \"demo\" status only shows how the "
+                         "check works.")
         return lines
+
+    def progress_shown(self) -> pd.DataFrame:
+        """:attr:`progress` as the chapter states it: on synthetic data the status reads "demo (…)"."""
+        if not self.synthetic or not len(self.progress):
+            return self.progress
+        return self.progress.assign(progress="demo (" + self.progress["progress"].astype(str) + ")")
 
     def headline_markdown(self) -> str:
         """The headline paragraph: latest obesity against England, the gap, its trend, the target, exclusions."""
@@ -351,8 +359,8 @@ class ChildObesityChapter(Chapter):
         if not len(self.progress):
             return tables.HTML(f"<p><em>The target ({self.target['school_year']}) does not apply to "
                                f"{self.school_year}: no progress assessment.</em></p>")
-        p = self.progress[["baseline_period", "baseline_value", "goal_period", "goal_value", "latest_period",
-                           "latest_value", "required_value", "progress"]]
+        p = self.progress_shown()[["baseline_period", "baseline_value", "goal_period", "goal_value",
+                                   "latest_period", "latest_value", "required_value", "progress"]]
         p = p.rename(columns={"baseline_period": "Baseline year", "baseline_value": "Baseline (pp)",
                               "goal_period": "Goal year", "goal_value": "Goal (pp)", "latest_period": "Latest year",
                               "latest_value": "Latest gap (pp)", "required_value": "Required now (pp)",
@@ -453,7 +461,8 @@ class ChildObesityChapter(Chapter):
     # --- methods ---------------------------------------------------------------------------------------------
 
     def calibration_table(self) -> Styler:
-        """The synthetic data's obesity by national IMD decile against the published England figures."""
+        """The synthetic data's obesity by national IMD decile against its calibrated expectation and the published
+        England figures (the gradient the calibration starts from)."""
         from .. import tables
 
         c = self.calibration
@@ -462,11 +471,12 @@ class ChildObesityChapter(Chapter):
             ["academic_year", "decile", "measured", "synthetic", "lower_ci", "upper_ci", "target", "published"]]
         c = c.rename(columns={"academic_year": "Academic year", "decile": "National IMD decile",
                               "measured": "Measured", "synthetic": "Synthetic %", "lower_ci": "Lower 95% CI",
-                              "upper_ci": "Upper 95% CI", "target": "Calibration target %",
+                              "upper_ci": "Upper 95% CI", "target": "Calibrated expectation %",
                               "published": "Published England %"})
         return tables.table(c, caption=_tag("Calibration of the synthetic data: obesity by national IMD decile "
-                                            "against the published England figures", self.synthetic),
-                            formats=_one_decimal(["Synthetic %", *_CI_COLUMNS, "Calibration target %",
+                                            "against its calibrated expectation (local published figures) and the "
+                                            "published England gradient", self.synthetic),
+                            formats=_one_decimal(["Synthetic %", *_CI_COLUMNS, "Calibrated expectation %",
                                                   "Published England %"]),
                             counts=["Measured"], derived=["Synthetic %", *_CI_COLUMNS])
 
@@ -481,13 +491,19 @@ class ChildObesityChapter(Chapter):
             return []
         from ..synthetic import ncmp as synthetic_ncmp
 
+        cal = synthetic_ncmp.local_calibration()
         return [
             "**Synthetic data.** Pupil-level NCMP data are not public, so this chapter runs on a seeded synthetic "
             f"extract (healthintel.synthetic.ncmp, version {synthetic_ncmp.VERSION}): real Kent and "
-            "Medway LSOAs and populations (ONS mid-2019), BMI drawn so that obesity by national IMD decile, "
-            "school year and academic year matches the published England figures (see the calibration table). "
-            "District differences follow only from deprivation. England figures in the trend are real "
-            "(Fingertips 90323/90319)."]
+            "Medway LSOAs and populations (ONS mid-2019), BMI drawn from the published England gradient by national "
+            "IMD decile, recalibrated to the local published figures: each district's obesity is the published "
+            "Fingertips figure of the year (90323/90319, by residence), Year 6 excess weight the published district "
+            "figure (20602, 2016/17 to 2018/19), and the England gradient is flattened (factor "
+            f"{cal['slope']['Year 6']:.2f}) so that the Kent and Medway Year 6 gap in overweight including obesity "
+            f"between local quintiles is the strategy's {synthetic_ncmp.LOCAL_GAP['value']:g} points in "
+            f"{synthetic_ncmp.LOCAL_GAP['academic_year']} (the England gradient alone gives "
+            f"{cal['england_gap']:.1f}). The target status on these data says \"demo\". England figures in the "
+            "trend are real (Fingertips 90323/90319)."]
 
     def methods_markdown(self) -> str:
         """The methods notes: categories, deprivation, statistics, target, exclusions, disclosure (and synthetic)."""
@@ -557,8 +573,20 @@ def _select(records: pd.DataFrame, place: geography.Area, years: list[str], scho
     sel = records[in_area & records["academic_year"].isin(years) & (records["school_year"] == school_year)]
     sel.attrs.update(records.attrs)
     if sel.empty:
-        raise InvalidInputError(f"no {school_year} records for {place.name} in {years}.")
+        raise _not_covered(records, place, years, school_year)
     return sel
+
+
+def _not_covered(records: pd.DataFrame, place: geography.Area, years: list[str], school_year: str) -> Exception:
+    """The error for an area the records do not cover, naming the areas they do (never another area's figures
+    under this one's name)."""
+    codes = sorted(set(records.get("school_lad_code", pd.Series(dtype=object)).dropna().astype(str)))
+    names = [geography.resolve_area(c).name for c in codes[:15]]
+    covered = (", ".join(names) + (f" and {len(codes) - 15} more" if len(codes) > 15 else "")) or "no district"
+    synthetic = " (the synthetic demo covers Kent and Medway only)" if records.attrs.get("synthetic") else ""
+    return AreaNotCoveredError(f"no {school_year} records for {place.name} in {years}: the NCMP records cover "
+                               f"{covered}{synthetic}. Choose one of those areas, or give the records of "
+                               f"{place.name}'s pupils.")
 
 
 def _district_prevalence(prep: obesity.Prepared, place: geography.Area, latest: str) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 :func:`build` reads the county council's published KPI figures
 (:func:`healthintel.sources.published.kpi_dashboard_data`) and rates them (:func:`healthintel.compare.kpi_status`);
 :class:`KpiDashboardChapter` gives the summary, the RAG-coloured dashboard table (:func:`dashboard_table`) and the
-methods note.
+methods note. The data are Kent County Council's: another area is an error naming the areas covered
+(:func:`covered_area`), never Kent's table under another name.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from .. import report, tables
+from .. import geography, report, tables
 from ..compare.kpi import RAG_COLOURS, kpi_dashboard_frames, kpi_status
+from ..errors import AreaNotCoveredError
 from ..sources import published
 from .base import Chapter
 
-__all__ = ["KpiDashboardChapter", "build", "dashboard_table", "PUBLISHED_RAG"]
+__all__ = ["KpiDashboardChapter", "build", "dashboard_table", "PUBLISHED_RAG", "covered_area"]
 
 #: Ratings the published dashboard gives (Green, Amber, Red); the ratings engine is checked against these.
 PUBLISHED_RAG = ("G", "A", "R")
@@ -116,14 +118,30 @@ class KpiDashboardChapter(Chapter):
         return report.callout_block(METHODS_NOTE, "method")
 
 
+def covered_area(area: str) -> geography.Area:
+    """``area`` resolved, when the KPI data cover it (:data:`healthintel.sources.published.KPI_AREAS`); else
+    :class:`~healthintel.errors.AreaNotCoveredError` naming the areas that have KPI data (one council's KPIs are
+    never shown under another area's name)."""
+    place = geography.resolve_area(area)
+    if place.code not in published.KPI_AREAS:
+        have = ", ".join(f"{name} ({code})" for code, name in published.KPI_AREAS.items())
+        raise AreaNotCoveredError(
+            f"No KPI dashboard data for {place.name} ({place.code}): the published public-health KPI dashboard "
+            f"covers {have} only (Kent County Council's committee paper). Render kpi_dashboard for one of those "
+            "areas.")
+    return place
+
+
 def build(*, area: str = "Kent") -> KpiDashboardChapter:
     """Build the KPI dashboard chapter.
 
     Parameters
     ----------
     area : str
-        The area the dashboard belongs to (the published dashboard is for Kent County Council).
+        The area the dashboard belongs to: one the KPI data cover (Kent: the published dashboard is Kent County
+        Council's); another area raises :class:`~healthintel.errors.AreaNotCoveredError` naming them.
     """
+    place = covered_area(area)
     kpis = published.kpi_dashboard_data()
     status = kpi_status(kpis, target="target", polarity="polarity")
-    return KpiDashboardChapter(sources=tuple(kpis.attrs["sources"]), area=area, kpis=kpis, status=status)
+    return KpiDashboardChapter(sources=tuple(kpis.attrs["sources"]), area=place.name, kpis=kpis, status=status)

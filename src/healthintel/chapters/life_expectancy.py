@@ -9,7 +9,10 @@ returns a :class:`LifeExpectancyChapter`, whose methods give the chapter's table
 >>> ch.summary_markdown()                                                   # doctest: +SKIP
 
 Every caption and chart title carries "(synthetic data)": the deaths are simulated, while populations,
-deprivation and boundaries are real.
+deprivation and boundaries are real. England's life expectancy at birth is the published one (OHID Fingertips
+90366, read from the data mirror) for every period it is published, labelled so; the G.2 goals are those of
+:func:`healthintel.compare.area_targets` (the outcomes tracker states the same), and their status on synthetic
+deaths says "demo".
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pandas as pd
 from .. import charts, geography, tables
 from .. import life_expectancy as le
 from ..errors import InvalidInputError
+from ..sources import published
 from ..synthetic import deaths as synthetic_deaths
 from .base import Chapter
 
@@ -35,7 +39,12 @@ __all__ = ["LifeExpectancyChapter", "build", "PROVENANCE_NOTES"]
 
 #: The sentence under the provenance table.
 PROVENANCE_NOTES = ("Deaths are synthetic (seeded simulation calibrated to published figures); populations, "
-                    "deprivation and boundaries are real.")
+                    "deprivation and boundaries are real; England's life expectancy at birth is the published "
+                    "Fingertips 90366 value where published.")
+#: Fingertips indicator of the published England life expectancy at birth.
+ENGLAND_LE_ID = 90366
+#: Label of England's line and column where its values are the published ones.
+ENGLAND_PUBLISHED = f"England (published, Fingertips {ENGLAND_LE_ID})"
 
 _ONE_DECIMAL = "{:.1f}"
 _CI_FORMATS = {"value": _ONE_DECIMAL, "lower_ci": _ONE_DECIMAL, "upper_ci": _ONE_DECIMAL}
@@ -110,6 +119,23 @@ class LifeExpectancyChapter(Chapter):
         e = self.england_trend[(self.england_trend["sex"] == sex) & (self.england_trend["le_age"] == 0)]
         return t, e
 
+    def england_label(self, le_age: int = 0) -> str:
+        """"England (published, Fingertips 90366)" when every England value at ``le_age`` shown is the published
+        one; "England (published where available)" when some are; else "England" (computed from the deaths)."""
+        src = self.england_trend.get("england_source")
+        if src is None:
+            return "England"
+        src = src[self.england_trend["le_age"] == le_age]
+        if len(src) and (src == "published").all():
+            return ENGLAND_PUBLISHED
+        return "England (published where available)" if (src == "published").any() else "England"
+
+    def targets_shown(self) -> pd.DataFrame:
+        """:attr:`targets` as the chapter states them: on synthetic deaths the status reads "demo (…)"."""
+        if not self.synthetic:
+            return self.targets
+        return self.targets.assign(progress="demo (" + self.targets["progress"].astype(str) + ")")
+
     def deciles_for(self, le_age: int = 0) -> pd.DataFrame:
         """LE by decile at ``le_age`` in the period."""
         return self.deciles[self.deciles["le_age"] == le_age]
@@ -125,7 +151,8 @@ class LifeExpectancyChapter(Chapter):
         r = h.iloc[0]
         return (
             f"- {sex}: life expectancy at birth {_f(r['value'])} years (95% CI {_f(r['lower_ci'])}-"
-            f"{_f(r['upper_ci'])}), England {_f(r['comparator_value'])}: **{r['benchmark'].lower()}**; gap between "
+            f"{_f(r['upper_ci'])}), {self.england_label()} {_f(r['comparator_value'])}: "
+            f"**{r['benchmark'].lower()}**; gap between "
             f"most and least deprived {self.decile_basis} decile {_f(self.gap_value(sex))} years; SII "
             f"{_f(self.sii_value(sex))} years.")
 
@@ -147,8 +174,12 @@ class LifeExpectancyChapter(Chapter):
             "deaths and populations are summed to each decile before the life table. The gap is the least minus "
             "the most deprived decile (95% CI from the two standard errors); the slope index of inequality (SII) "
             "is the weighted regression of decile LE on the deciles' population mid-point ranks (Low & Low 2004) "
-            "with limits simulated from the decile CIs. England comparison: Fingertips 95% CI overlap. Targets: "
-            "the Kent and Medway outcome framework (G.2), straight-line trajectory from the 2018-20 baseline.\n\n"
+            "with limits simulated from the decile CIs. England comparison: Fingertips 95% CI overlap against "
+            f"England's published life expectancy at birth (OHID Fingertips {ENGLAND_LE_ID}, every period it is "
+            "published; at 65 England is computed from the England-wide deaths). Targets: the Kent and Medway "
+            "outcome framework (G.2), straight-line trajectory from the 2018-20 baseline, which is the area's "
+            "published value (as in the outcomes tracker); where none is published the goal stays a change with no "
+            "number.\n\n"
             "**Synthetic data.** Deaths by LSOA are not published. These deaths are simulated (seeded) from the "
             "real ONS mid-2019 LSOA populations (used for every year 2015-2024), real ONS 2014 age-specific death "
             "rates and a deprivation gradient, calibrated so that England's SII and decile gap match ONS "
@@ -171,6 +202,8 @@ class LifeExpectancyChapter(Chapter):
         cols = ["sex", "le_age", "value", "lower_ci", "upper_ci", "comparator_value", "benchmark"]
         frame = self.headline[cols].rename(columns={"le_age": "at age", "value": "LE (years)",
                                                     "comparator_value": "England"})
+        frame.insert(list(frame.columns).index("England") + 1, "England from",
+                     [self.england_label(int(a)) for a in frame["at age"]])
         caption = f"Life expectancy (years), {self.place.name}, {self.period} (synthetic data)"
         return tables.table(frame, caption=caption,
                             formats={"LE (years)": _ONE_DECIMAL, "lower_ci": _ONE_DECIMAL, "upper_ci": _ONE_DECIMAL,
@@ -196,9 +229,11 @@ class LifeExpectancyChapter(Chapter):
 
     def targets_table(self) -> Styler:
         """Baseline, goal, latest and required values of each G.2 target with its progress."""
-        frame = self.targets[["name", "baseline_period", "baseline_value", "goal_period", "goal_value",
-                              "latest_period", "latest_value", "required_value", "progress"]]
-        formats = dict.fromkeys(["baseline_value", "goal_value", "latest_value", "required_value"], _ONE_DECIMAL)
+        shown = self.targets_shown()
+        cols = ["name", "baseline_period", "baseline_value", "baseline_source", "goal_text", "latest_period",
+                "latest_value", "required_value", "progress"]
+        frame = shown[[c for c in cols if c in shown]]
+        formats = dict.fromkeys(["baseline_value", "latest_value", "required_value"], _ONE_DECIMAL)
         return tables.table(frame, caption="Progress against the outcome-framework targets (synthetic data)",
                             formats=formats)
 
@@ -220,7 +255,8 @@ class LifeExpectancyChapter(Chapter):
         out = []
         for sex in self.sexes:
             t, e = self.trend_for(sex)
-            out.append(charts.trend(t, comparator=e, area_name=self.place.name, unit="years",
+            out.append(charts.trend(t, comparator=e, comparator_name=self.england_label(), area_name=self.place.name,
+                                    unit="years",
                                     title=f"Life expectancy at birth, {sex.lower()}s, {self.place.name} "
                                           "(synthetic data)"))
         return out
@@ -244,7 +280,7 @@ class LifeExpectancyChapter(Chapter):
     def target_charts(self) -> list[Chart]:
         """The observed trend against the straight-line target trajectory, one per target with a baseline."""
         out = []
-        for _, t in self.targets.iterrows():
+        for _, t in self.targets_shown().iterrows():
             if pd.isna(t["baseline_value"]):
                 continue
             out.append(charts.target_trajectory(
@@ -305,16 +341,18 @@ def build(*, area: str = "Kent", period: str = "2017-19", sexes: Sequence[str] =
     lsoas = le.area_lsoas(place, decile_basis)
     codes = lsoas["lsoa_code"].tolist()
     deaths = synthetic_deaths.deaths(seed, lsoas=codes)
+    england = published.published_values(ENGLAND_LE_ID, area_codes=[geography.ENGLAND])
     results = le.analyse(deaths, synthetic_deaths.populations(codes), synthetic_deaths.england_aggregate(seed), lsoas,
                          place=place, period=period, periods=synthetic_deaths.PERIODS, sexes=sexes,
-                         decile_basis=decile_basis, comparators=comparators, repetitions=repetitions)
+                         decile_basis=decile_basis, comparators=comparators, repetitions=repetitions,
+                         england_published=england)
     return LifeExpectancyChapter(
         place=place, period=period, sexes=tuple(sexes), decile_basis=decile_basis,
         headline=results.headline, trend=results.trend, england_trend=results.england_trend,
         deciles=results.deciles, gap=results.gap, sii=results.sii, sii_trend=results.sii_trend,
         districts=results.districts, comparators=results.comparators, targets=results.targets,
         suppressed=results.suppressed,
-        sources=(*synthetic_deaths.SOURCES, "imd2019_scores", "boundaries_lad24"),
+        sources=(*synthetic_deaths.SOURCES, "imd2019_scores", "boundaries_lad24", *england.attrs["sources"]),
         synthetic_note=deaths.attrs.get("synthetic_note", "synthetic data"),
         provenance_notes=PROVENANCE_NOTES,
     )

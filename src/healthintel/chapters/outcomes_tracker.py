@@ -21,25 +21,34 @@ import pandas as pd
 from .. import report, tables
 from ..charts.base import Chart
 from ..charts.trends import trend
-from ..compare.tracker import DEMO_LABEL, REAL_LABEL, OutcomesTracker, outcomes_tracker
+from ..compare.tracker import DEMO_LABEL, OutcomesTracker, outcomes_tracker
 from ..sources.fingertips.http import FingertipsCache, Request
 from .base import Chapter
 
 __all__ = ["OutcomesTrackerChapter", "build", "from_tracker", "cache_file", "METHODS_NOTE"]
 
 METHODS_NOTE = (
-    "Benchmark: Fingertips' published 'compared with England' label for real rows (the mirror extracts carry "
-    "no confidence limits, so it is not recomputed here; with source=\"fingertips\" the published 95% confidence "
-    "limits are shown where the API has them); 95% CI overlapping the England value for demo rows. "
+    "Real rows: every published value the data mirror holds for the area itself (OHID Fingertips, the indicator "
+    "id named in the Data column, latest period shown even when it is older than the goal's baseline), or the "
+    "strategy's own published baseline; England is England's published value for the same period. DEMO rows "
+    "only where nothing real is published for the area: seeded illustrative values around the published "
+    "England value (the same England on every area's page). "
+    "Benchmark: Fingertips' published 'compared with England' label for real rows, else the 95% CI overlapping "
+    "the England value where the published copy has confidence limits (with source=\"fingertips\" the "
+    "published 95% confidence limits are shown where the API has them); 95% CI overlap for demo rows. "
     "Recent trend: the Fingertips rule (last 5 unbroken single-year points, weighted regression, significant at "
     "99.8% with the leave-one-out sign check); 'Cannot be calculated' where periods are pooled years, the value "
     "type has no Fingertips trend (life expectancy, SII, gaps) or CIs are not published. Progress: the latest value "
-    "against the straight-line trajectory from baseline to goal (met / on track / off track / no data). Goals and "
-    "the assumptions made where the strategy is not explicit are in healthintel/compare/targets.yaml."
+    "against the straight-line trajectory from baseline to goal (met / on track / off track; 'no data' when the "
+    "latest value predates the baseline or the baseline is not published, 'baseline only' when the latest value "
+    "is the baseline; 'demo (…)' on demo values). A baseline the strategy leaves to the data is fixed from the "
+    "area's published value (the life-expectancy chapter states the same goals). Goals and the assumptions made "
+    "where the strategy is not explicit are in healthintel/compare/targets.yaml."
 )
 NEIGHBOUR_METHOD = ("CIPFA nearest neighbours from Fingertips; rank 1 = best (by the indicator's polarity) among the "
                     "area and the neighbours with a value for the area's latest period.")
-PROVENANCE_NOTES = "Demo rows use no source data."
+PROVENANCE_NOTES = ("Strategy baselines: Kent and Medway Integrated Care Strategy (healthintel/compare/targets.yaml). "
+                    "Demo rows use no area data (only England's published values).")
 
 
 def cache_file(url: str, cache: FingertipsCache | str | Path | None = None) -> Path:
@@ -100,6 +109,10 @@ class OutcomesTrackerChapter(Chapter):
         return {
             "n_indicators": len(t.rows),
             "n_real": t.n_real,
+            "n_registry": t.n_registry,
+            "n_registry_real": t.n_registry_real,
+            "n_demo": t.n_demo,
+            "n_context": t.n_context,
             "le_male_latest": t.headline("G.2-LE-M"),
             "y6_obesity_latest": t.headline("ctx-Y6-OB"),
             "progress": t.progress(),
@@ -112,10 +125,11 @@ class OutcomesTrackerChapter(Chapter):
 
     def summary_markdown(self) -> str:
         """Indicators with real and demo values, and the progress of the real ones to goal."""
-        rows = self.tracker.rows
-        n_real = self.tracker.n_real
-        lines = [f"**{self.area}**: {len(rows)} indicators; {n_real} with real published values, "
-                 f"{len(rows) - n_real} with demo values (not real)."]
+        t = self.tracker
+        lines = [f"**{self.area}**: {t.n_registry} outcome-framework indicators; {t.n_registry_real} with real "
+                 f"published values (OHID Fingertips or the strategy's own published baseline), {t.n_demo} with "
+                 f"DEMO values (not real: nothing is published for {self.area}). "
+                 f"{t.n_context} context indicator(s) with real published values."]
         counts = self.tracker.real_progress_counts()
         if len(counts):
             lines.append("Progress of the real indicators to goal: " +
@@ -135,7 +149,7 @@ class OutcomesTrackerChapter(Chapter):
         t = self.tracker.rows
         ci = [("not published" if pd.isna(lo) else f"{lo:,.1f} – {hi:,.1f}")
               for lo, hi in zip(t["lower_ci"], t["upper_ci"])]
-        goal = [("–" if pd.isna(g) else f"{g:,.1f} by {p}") for g, p in zip(t["goal_value"], t["goal_period"])]
+        goal = t["goal_text"]
         view = pd.DataFrame({
             "Indicator": t["name"], "Data": t["source"], "Period": t["period"], "Value": t["value"], "95% CI": ci,
             "England": t["england"], "Compared with England": t["benchmark"], "Recent trend": t["trend"],
@@ -175,7 +189,7 @@ class OutcomesTrackerChapter(Chapter):
         out = []
         for _, r in self.tracker.rows.iterrows():
             s = self.tracker.series[r["id"]]
-            label = "" if r["source"] == REAL_LABEL else f" ({DEMO_LABEL})"
+            label = "" if r["real"] else f" ({DEMO_LABEL})"
             cmp = s[["period", "england"]].rename(columns={"england": "value"}).dropna()
             out.append(trend(s, benchmark="benchmark", comparator=cmp, area_name=self.area,
                              title=f"{r['name']}{label}"[:80], unit=str(r["unit"])))
@@ -203,8 +217,9 @@ def build(*, area: str = "Medway", source: str = "mirror") -> OutcomesTrackerCha
     Parameters
     ----------
     area : str
-        "Kent and Medway", "Kent" or "Medway" (real Fingertips values exist for Medway; from the API also for
-        Kent).
+        "Kent and Medway", "Kent" or "Medway": the areas the targets registry sets goals for (another area is an
+        :class:`~healthintel.errors.AreaNotCoveredError`). Real published values are shown wherever the data
+        mirror has them for the area (or, with ``source="fingertips"``, the API).
     source : {"mirror", "fingertips"}
         Where published comparators come from: the data mirror extracts, or the Fingertips API through the
         local cache (offline: the cache only).

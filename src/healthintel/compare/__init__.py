@@ -11,6 +11,8 @@ including the first user's own derived ones that no public tool benchmarks:
   frame;
 - :func:`forecast` — the recent linear trend projected to a goal period, with a prediction interval and the
   probability that the goal is met;
+- :func:`area_targets`, :func:`published_series` — one area's goals with baselines fixed from published values
+  (one source of truth for each goal) and its real published series of a registry indicator;
 - :func:`outcomes_tracker` — every outcome indicator of an area with benchmark, trend, progress and neighbours.
 
 Public names are loaded lazily.
@@ -22,8 +24,11 @@ from .._lazy import lazy_exports
 from ..periods import parse_period as parse_period  # re-exported
 from ..polarity import parse_polarity as parse_polarity  # re-exported
 
+# ``benchmark`` is both a submodule and its main function: bound eagerly, or a module importing
+# ``compare.benchmark`` (the submodule) first would leave ``compare.benchmark`` the module, not the function.
+from .benchmark import benchmark as benchmark
+
 _EXPORTS = {
-    "benchmark": "benchmark",
     "quintile_benchmark": "benchmark",
     "recent_trend": "trend",
     "load_targets": "targets",
@@ -33,8 +38,10 @@ _EXPORTS = {
     "kpi_dashboard_frames": "kpi",
     "outcomes_tracker": "tracker",
     "forecast": "forecast",
+    "area_targets": "published",
+    "published_series": "published",
 }
 
-__all__ = sorted([*_EXPORTS, "parse_period", "parse_polarity"])
+__all__ = sorted([*_EXPORTS, "benchmark", "parse_period", "parse_polarity"])
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -2,7 +2,8 @@
 
 Owns :func:`load_targets` (the first user's Integrated Care Strategy indicators by default, or any YAML file in
 the same format) and :func:`target_progress` (latest value against the required linear trajectory from
-baseline to goal → "met", "on track", "off track" or "no data").
+baseline to goal → "met", "on track", "off track" or "no data"). The goals of one area, with baselines fixed
+from published values, are resolved once by :func:`healthintel.compare.published.area_targets`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     DataFrame
         Columns ``id``, ``name``, ``fingertips_id``, ``polarity``, ``unit``, ``value_type``, ``area``, ``sex``,
         ``baseline_period``, ``baseline_value`` (NaN = take from the data), ``goal_period``, ``goal_value``
-        (NaN when the goal is a ``change``), ``goal_change``, ``comparator``, ``note``.
+        (NaN when the goal is a ``change``), ``goal_change``, ``comparator``, ``note``, ``published_ids`` (tuple
+        of the Fingertips ids whose published values stand for the indicator: the entry's ``published_ids``
+        list, default ``[fingertips_id]``; empty when none does).
     """
     if path is None:
         text = resources.files("healthintel.compare").joinpath("targets.yaml").read_text(encoding="utf-8")
@@ -85,7 +88,16 @@ def _registry_row(i: int, e, where: str) -> dict:
         "goal_value": _optional_float(goal.get("value")),
         "goal_change": _optional_float(goal.get("change")),
         "comparator": e.get("comparator"), "note": e.get("note", ""),
+        "published_ids": _published_ids(e),
     }
+
+
+def _published_ids(e: dict) -> tuple[int, ...]:
+    """The entry's ``published_ids`` (a list of Fingertips ids), default its ``fingertips_id`` alone."""
+    ids = e.get("published_ids", [e.get("fingertips_id")])
+    if not isinstance(ids, list):
+        raise InvalidInputError(f"entry {e['id']!r}: published_ids must be a list of Fingertips ids, not {ids!r}.")
+    return tuple(int(i) for i in ids if i is not None)
 
 
 def target_progress(
@@ -95,6 +107,7 @@ def target_progress(
     id: str = "id",
     period: str = "period",
     value: str = "value",
+    baseline_from_data: bool = True,
 ) -> pd.DataFrame:
     """Progress of each registered indicator towards its goal: met / on track / off track / no data.
 
@@ -106,6 +119,10 @@ def target_progress(
         The registry (:func:`load_targets`); default the shipped one.
     id, period, value : str
         Column names in ``data``.
+    baseline_from_data : bool
+        Read a baseline given as null from ``data`` at the baseline period (default). Pass False when the
+        registry's baselines are already resolved from published values
+        (:func:`healthintel.compare.published.area_targets`), so that a goal never moves with the data shown.
 
     Returns
     -------
@@ -119,13 +136,13 @@ def target_progress(
     -----
     Rule (documented here because the strategy does not define one): periods are placed at their start year
     ("2021/22" → 2021, "2026-28" → 2026). The required trajectory is the straight line from (baseline year,
-    baseline value) to (goal year, goal value), flat before the baseline and after the goal year. With the
-    latest available value:
+    baseline value) to (goal year, goal value), flat after the goal year. With the latest available value:
 
     - **met** — at or better than the goal value (≥ for high-is-good, ≤ for low-is-good);
     - **on track** — not yet met, but at or better than the trajectory at the latest period;
     - **off track** — worse than the trajectory;
-    - **no data** — no value for the indicator, or no baseline value in the registry or the data.
+    - **no data** — no value for the indicator, no baseline value in the registry or the data, or a latest
+      value older than the baseline (progress since the baseline cannot be judged from it).
 
     A "maintain" goal (goal = baseline) is therefore met while the value holds at or better than it.
     """
@@ -144,7 +161,7 @@ def target_progress(
     start_of = {p: parse_period(p)[0] for p in set(out["baseline_period"]) | set(out["goal_period"])}
     b_year = out["baseline_period"].map(start_of).to_numpy(dtype=float)
     g_year = out["goal_period"].map(start_of).to_numpy(dtype=float)
-    if len(obs):  # a baseline given as null is read from the data at the baseline period
+    if len(obs) and baseline_from_data:  # a baseline given as null is read from the data at the baseline period
         at_base = obs.assign(_key=obs[id] + "|" + obs["_start"].astype(str)).set_index("_key")[value]
         keys = out["id"] + "|" + pd.Series(b_year).astype(str).to_numpy()
         from_data = keys.map(at_base).to_numpy(dtype=float)
@@ -162,10 +179,12 @@ def target_progress(
         sign = np.where(out["polarity"].to_numpy() == LOW_IS_GOOD, -1.0, 1.0)
         met = sign * (lv - goal) >= 0
         on_track = sign * (lv - required) >= 0
-    unknown = np.isnan(lv) | np.isnan(base_val) | np.isnan(goal)
+    early = l_year < b_year
+    unknown = np.isnan(lv) | np.isnan(base_val) | np.isnan(goal) | early
     progress = np.where(unknown, NO_DATA, np.where(met, MET, np.where(on_track, ON_TRACK, OFF_TRACK)))
     note = np.where(np.isnan(lv), "no value for this indicator",
-                    np.where(np.isnan(base_val), "no baseline value (registry or data)", ""))
+                    np.where(np.isnan(base_val), "no baseline value (registry or data)",
+                             np.where(early, "the latest value predates the baseline", "")))
     out["baseline_value"] = base_val
     out["goal_value"] = goal
     out["latest_period"] = lp.to_numpy(dtype=object)

@@ -2,15 +2,24 @@
 England benchmark, recent trend, progress to goal and the series behind each trend chart (compute only: the
 chapter :mod:`healthintel.chapters.outcomes_tracker` draws the tables and charts).
 
-Real published values exist for four Fingertips indicators: life expectancy 90366 and its SII 92901, Year 6
-obesity 90323 and excess weight 20602. They come from one of two places (``source=``):
+**Real first.** Every indicator shows a real value wherever one is published for the area itself
+(:func:`healthintel.compare.published.published_series`): OHID Fingertips values from the data mirror (life
+expectancy 90366 and its SII 92901, smoking at delivery 93085, routine-and-manual smoking 92445, inactivity
+93015, adult overweight 93088, alcohol admissions 91414, ... for Kent county, Medway, England; labelled with the
+indicator id and period, even when older than the goal's baseline), or the strategy's own published baseline
+(``targets.yaml``) for the area the entry is set for. Real context indicators with no numeric goal (Year 6
+weight, school readiness, adult obesity, cancer early diagnosis and screening) follow the registry. Goals come
+from :func:`~healthintel.compare.published.area_targets`, once per area. The tracker covers the areas its
+registry sets goals for; any other area is an :class:`~healthintel.errors.AreaNotCoveredError`.
 
-- ``"mirror"`` (default): the static extracts in the data mirror (Medway, Kent's districts and England; no Kent
-  county row, no confidence limits).
+Four of the Fingertips series (90366, 92901, 90323, 20602) for Kent and Medway can come from one of two places
+(``source=``):
+
+- ``"mirror"`` (default): the published values in the data mirror (above).
 - ``"fingertips"``: the Fingertips API through :class:`~healthintel.sources.fingertips.FingertipsClient` (legacy
   API, counties and unitary authorities, area type 502, so Kent county has rows too) with its on-disk cache;
   offline it answers from the cache. The 95% confidence limits are used when the API publishes them. A request
-  that neither the network nor the cache can answer falls back to the mirror extract, and the tracker says so
+  that neither the network nor the cache can answer falls back to the mirror's values, and the tracker says so
   (:attr:`OutcomesTracker.notes`, naming the request). The provenance of every request (URL, fetched-at time,
   API generation, cache status) is in :meth:`OutcomesTracker.fingertips_provenance`.
 
@@ -21,9 +30,12 @@ obesity 90323 and excess weight 20602. They come from one of two places (``sourc
   the area's rank (1 = best by the indicator's polarity) for the area's latest period. A neighbour request
   that cannot be answered leaves the tracker complete, without the comparison, and adds a note naming it.
 
-Every other indicator gets **demo values**: a seeded, clearly labelled illustrative series so the chapter's
-layout and methods can be reviewed. Demo rows say "DEMO – not real" in the table, in the chart titles and in the
-report banner.
+An indicator with nothing published for the area gets **demo values**: a seeded, clearly labelled illustrative
+series around the *published* England value (where England has none, no England is shown and the series sits
+around a seeded series of the indicator alone), so England is the same on every area's page; only the area's
+level is seeded by area. Demo rows say
+"DEMO – not real" in the table, in the chart titles and in the report banner, and their goal status says
+"demo (…)".
 """
 
 from __future__ import annotations
@@ -34,16 +46,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import FingertipsError, FingertipsOfflineError, InvalidInputError
-from ..sources.published import FINGERTIPS_EXTRACTS, _period_label, fingertips_extract
+from ..errors import AreaNotCoveredError, FingertipsError, FingertipsOfflineError, InvalidInputError
+from ..geography import Area, normalise_name, resolve_area
 from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD
+from ..sources.published import FINGERTIPS_EXTRACTS, _period_label
 from .benchmark import benchmark
+from .published import STRATEGY_LABEL, area_targets, england_series, published_series
 from .targets import load_targets, target_progress
 from .trend import recent_trend
 
-__all__ = ["outcomes_tracker", "OutcomesTracker", "DEMO_LABEL", "SOURCES", "NEIGHBOUR_COLUMNS"]
+__all__ = ["outcomes_tracker", "OutcomesTracker", "DEMO_LABEL", "SOURCES", "NEIGHBOUR_COLUMNS", "BASELINE_ONLY",
+           "tracked_area", "STRATEGY_LABEL"]
 
 DEMO_LABEL = "DEMO – not real"
+#: Progress of a real row whose latest published value is the baseline itself (no progress to judge yet).
+BASELINE_ONLY = "baseline only"
+#: ``source`` of a real row read through the Fingertips API without an indicator id in the response.
 REAL_LABEL = "Fingertips (published)"
 #: Where the published series come from (the ``source`` argument / notebook parameter).
 SOURCES = ("mirror", "fingertips")
@@ -60,15 +78,33 @@ _VALUE_COLUMNS = ["id", "name", "polarity", "period", "area_code", "area_name", 
 _AREA_COLUMNS = ["area_code", "area_name"]
 #: Indicators whose Fingertips periods are academic years ("2021/22" = September to August).
 _ACADEMIC = {90323, 20602}
-#: Context indicators shown beside the registry (real values, no numeric goal in the strategy).
+#: Context indicators shown beside the registry when the area has real published values for them (never demo):
+#: no numeric goal in the strategy.
 CONTEXT = [
     {"id": "ctx-Y6-OB", "name": "Year 6 prevalence of obesity (incl. severe obesity)", "fingertips_id": 90323,
      "sex": "Persons", "polarity": "low_is_good", "unit": "%", "value_type": "proportion"},
-    {"id": "ctx-Y6-EW", "name": "Year 6 children with excess weight (to 2017/18)", "fingertips_id": 20602,
+    {"id": "ctx-Y6-EW", "name": "Year 6 children with excess weight (to 2018/19)", "fingertips_id": 20602,
      "sex": "Persons", "polarity": "low_is_good", "unit": "%", "value_type": "proportion"},
+    {"id": "ctx-GLD", "name": "School readiness: good level of development at the end of Reception",
+     "fingertips_id": 90631, "sex": "Persons", "polarity": "high_is_good", "unit": "%",
+     "value_type": "proportion"},
+    {"id": "ctx-ADULT-OB", "name": "Adults (18+) classified as obese", "fingertips_id": 93881, "sex": "Persons",
+     "polarity": "low_is_good", "unit": "%", "value_type": "proportion"},
+    {"id": "ctx-CANCER-EARLY", "name": "Cancer diagnosed at an early stage (stage 1 and 2)", "fingertips_id": 93671,
+     "sex": "Persons", "polarity": "high_is_good", "unit": "%", "value_type": "proportion"},
+    {"id": "ctx-SCREEN-BREAST", "name": "Cancer screening coverage: breast cancer", "fingertips_id": 22001,
+     "sex": "Persons", "polarity": "high_is_good", "unit": "%", "value_type": "proportion"},
+    {"id": "ctx-SCREEN-BOWEL", "name": "Cancer screening coverage: bowel cancer", "fingertips_id": 91720,
+     "sex": "Persons", "polarity": "high_is_good", "unit": "%", "value_type": "proportion"},
+    {"id": "ctx-SCREEN-CERVICAL-25", "name": "Cancer screening coverage: cervical cancer (aged 25 to 49)",
+     "fingertips_id": 93560, "sex": "Persons", "polarity": "high_is_good", "unit": "%", "value_type": "proportion"},
+    {"id": "ctx-SCREEN-CERVICAL-50", "name": "Cancer screening coverage: cervical cancer (aged 50 to 64)",
+     "fingertips_id": 93561, "sex": "Persons", "polarity": "high_is_good", "unit": "%", "value_type": "proportion"},
 ]
-# Illustrative starting points for demo series whose registry baseline is "from the data".
+# Illustrative starting points for demo series with neither a published England series nor a registry baseline.
 _DEMO_BASE = {"G.1": 100.0, "G.2-LE-M": 79.0, "G.2-LE-F": 83.0, "G.2-SII-M": 9.5, "G.2-SII-F": 7.0, "4.3": 2.3}
+#: Relative spread of a demo area's level around England's (life expectancy varies little between areas).
+_DEMO_SPREAD = {"life_expectancy": 0.015}
 _TRENDABLE = {"proportion": "proportion", "dsr": "dsr", "crude_rate": "crude_rate"}
 
 
@@ -86,44 +122,51 @@ def _demo_periods(baseline_period: str, n: int = 6, last: int = 2023) -> list[st
     return [str(y) for y in years]
 
 
-def _demo_series(ind: pd.Series, area: str) -> pd.DataFrame:
-    rng = np.random.default_rng(_seed(ind["id"], area))
+def _has_comparator(ind: pd.Series) -> bool:
+    comp = ind.get("comparator")
+    return comp is not None and not pd.isna(comp) and ind["unit"] != "rank"
+
+
+def _demo_england(ind: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray, float]:
+    """(periods, anchor, England, base level) of a demo series. With a published England series (its last six
+    periods) the anchor *is* England; without one, England is not shown (NaN: never invented) and the anchor is
+    a seeded series of the indicator alone around its registry baseline. Either way the same on every area's
+    page."""
+    eng = england_series(ind) if _has_comparator(ind) else None
+    if eng is not None and len(eng):
+        eng = eng.tail(6)
+        values = eng["value"].to_numpy(dtype=float)
+        return eng["period"].tolist(), values, values, float(values.mean())
+    rng = np.random.default_rng(_seed(ind["id"]))
     base = ind["baseline_value"] if not pd.isna(ind["baseline_value"]) else _DEMO_BASE.get(ind["id"], 50.0)
     periods = _demo_periods(ind["baseline_period"])
-    drift = rng.normal(0, 0.02) * base
-    noise = rng.normal(0, 0.01 * abs(base), len(periods))
-    value = base + drift * np.arange(len(periods)) + noise
-    half = 0.03 * abs(value) if ind["unit"] != "rank" else np.full(len(periods), np.nan)
-    england = base * (1 + rng.normal(0, 0.03)) + 0.5 * drift * np.arange(len(periods))
+    anchor = base + rng.normal(0, 0.01) * base * np.arange(len(periods))
+    return periods, anchor, np.full(len(periods), np.nan), float(base)
+
+
+def _demo_series(ind: pd.Series, place: Area) -> pd.DataFrame:
+    """A seeded, clearly labelled illustrative series for ``place``: the published England values (or the
+    indicator's seeded anchor) times a seeded area level, with small seeded noise; CIs of ±3% (±0.5% for life
+    expectancy)."""
+    periods, anchor, england, base = _demo_england(ind)
+    rng = np.random.default_rng(_seed(ind["id"], place.code))
+    spread = _DEMO_SPREAD.get(ind["value_type"], 0.08)
+    value = anchor * (1 + rng.normal(0, spread)) + rng.normal(0, 0.005 * abs(base), len(periods))
+    width = 0.005 if ind["value_type"] == "life_expectancy" else 0.03
+    half = width * np.abs(value) if ind["unit"] != "rank" else np.full(len(periods), np.nan)
     return pd.DataFrame({"period": periods, "value": value.round(1), "lower_ci": (value - half).round(1),
-                         "upper_ci": (value + half).round(1), "england": england.round(1)})
+                         "upper_ci": (value + half).round(1), "england": england,
+                         "origin_label": DEMO_LABEL, "catalog_id": ""})
 
 
-def _published_id(ind: pd.Series, area: str) -> int | None:
-    """The Fingertips id of ``ind`` when real published values can be shown for ``area`` (else None)."""
-    fid = ind.get("fingertips_id")
-    if AREA_CODES.get(area) is None or pd.isna(fid) or int(fid) not in FINGERTIPS_EXTRACTS:
+def _api_id(ind: pd.Series, area: str) -> int | None:
+    """The Fingertips id of ``ind`` read from the API (``source="fingertips"``): one of the four indicators the
+    API path serves, for Kent or Medway (else None: the mirror's published values are used)."""
+    if AREA_CODES.get(area) is None or area == "England":
         return None
-    if int(fid) == 90323 and str(ind["id"]).startswith("1.2"):  # healthy weight / severe obesity: other measures
-        return None
-    return int(fid)
-
-
-def _real_series(ind: pd.Series, area: str) -> pd.DataFrame | None:
-    fid = _published_id(ind, area)
-    if fid is None:
-        return None
-    code = AREA_CODES[area]
-    ext = fingertips_extract(fid)
-    sex = ind.get("sex", "Persons")
-    rows = ext[(ext["area_code"] == code) & (ext["sex"] == sex)]
-    eng = ext[(ext["area_code"] == AREA_CODES["England"]) & (ext["sex"] == sex)].set_index("period")["value"]
-    if rows["value"].notna().sum() == 0:
-        return None
-    out = rows[["period", "value", "lower_ci", "upper_ci", "published_benchmark"]].copy()
-    out["england"] = out["period"].map(eng).to_numpy(dtype=float)
-    out.attrs["sources"] = ext.attrs["sources"]
-    return out.reset_index(drop=True)
+    ids = ind.get("published_ids")
+    ids = (ind.get("fingertips_id"),) if ids is None or isinstance(ids, float) else ids
+    return next((int(i) for i in ids if i is not None and not pd.isna(i) and int(i) in FINGERTIPS_EXTRACTS), None)
 
 
 def _whole_area_rows(data: pd.DataFrame, ind: pd.Series, code: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -155,7 +198,11 @@ def _api_series(data: pd.DataFrame, ind: pd.Series, area: str) -> pd.DataFrame |
         "upper_ci": rows["upper_ci_95_0"].to_numpy(dtype=float),
         "published_benchmark": rows["compared_to_england"].fillna("Not compared").to_numpy(dtype=object),
         "england": rows["period_label"].map(eng).to_numpy(dtype=float),
+        "fingertips_id": float(data["indicator_id"].iloc[0]) if "indicator_id" in data else np.nan,
+        "catalog_id": "",
     })
+    fid = out["fingertips_id"].iloc[0]
+    out["origin_label"] = "Fingertips (published)" if pd.isna(fid) else f"Fingertips {int(fid)} (published)"
     return out
 
 
@@ -279,24 +326,23 @@ class _FingertipsSource:
                 reason = self._reason(exc, request)
                 self.notes.append(
                     f"Fingertips indicator {fid}: no answer from the network or the cache for {request} ({reason}); "
-                    f"the data mirror extract {FINGERTIPS_EXTRACTS[fid]} is used instead (demo values where it "
-                    f"has no row for {area}).")
+                    f"the data mirror's published values are used instead (demo values where the mirror has no "
+                    f"row for {area}).")
         return self.frames[fid]
 
-    def series(self, ind: pd.Series, area: str) -> tuple[pd.DataFrame | None, str]:
-        """(series, origin): origin is "fingertips", "mirror" (fallback) or "" (no published series)."""
-        fid = _published_id(ind, area)
-        if fid is None:
-            return None, ""
-        data = self.data(fid, area)
-        if data is None:
-            return _real_series(ind, area), "mirror"
-        s = _api_series(data, ind, area)
-        return s, "fingertips" if s is not None else ""
+    def series(self, ind: pd.Series, place: Area) -> tuple[pd.DataFrame | None, str]:
+        """(series, origin): origin is "fingertips" (API), "mirror" (the mirror's published values: the indicator
+        is not read from the API, the request was not answered or the API has no row for the area)."""
+        fid = _api_id(ind, place.name)
+        data = self.data(fid, place.name) if fid is not None else None
+        s = _api_series(data, ind, place.name) if data is not None else None
+        if s is not None:
+            return s, "fingertips"
+        return published_series(ind, place), "mirror"
 
     def neighbour_values(self, ind: pd.Series, area: str, period: str) -> pd.DataFrame:
         """The CIPFA neighbours' values of ``ind`` for ``period`` (empty without neighbours or API data)."""
-        fid = _published_id(ind, area)
+        fid = _api_id(ind, area)
         nn = self.neighbours(area)
         data = self.frames.get(fid) if fid is not None else None
         if data is None or nn.empty:
@@ -412,14 +458,16 @@ class OutcomesTracker:
 
     @property
     def has_demo(self) -> bool:
-        return bool((self.rows["source"] == DEMO_LABEL).any())
+        return bool(len(self.rows)) and not bool(self.rows["real"].all())
 
     @property
     def demo_note(self) -> str:
-        n = int((self.rows["source"] == DEMO_LABEL).sum())
-        return (f"{n} of {len(self.rows)} indicators for {self.area} show DEMO values (labelled \"{DEMO_LABEL}\"): "
-                "illustrative numbers generated by healthintel so the layout and methods can be reviewed. They are "
-                "not real figures. Rows marked \"Fingertips (published)\" are real published values.")
+        n = self.n_demo
+        return (f"{n} of {self.n_registry} outcome-framework indicators for {self.area} show DEMO values (labelled "
+                f"\"{DEMO_LABEL}\"): illustrative numbers generated by healthintel, around the published England "
+                "value where there is one, so the layout and methods can be reviewed. They are not real figures; "
+                "their goal status says \"demo\". Every other row is a real published value: Fingertips "
+                "(the indicator id is given) or the strategy's own published baseline.")
 
     def headline(self, indicator_id: str) -> float | None:
         """Latest value of one indicator (None if the area has no row for it)."""
@@ -428,16 +476,38 @@ class OutcomesTracker:
 
     @property
     def n_real(self) -> int:
-        """Indicators with real published values."""
-        return int((self.rows["source"] == REAL_LABEL).sum())
+        """Rows (outcome-framework and context indicators) with real published values."""
+        return int(self.rows["real"].sum()) if len(self.rows) else 0
+
+    @property
+    def n_registry(self) -> int:
+        """Outcome-framework indicators tracked (the registry's entries for the area; context rows excluded)."""
+        return int(self.rows["registry"].sum()) if len(self.rows) else 0
+
+    @property
+    def n_registry_real(self) -> int:
+        """Outcome-framework indicators with a real published value (Fingertips or the strategy's baseline)."""
+        return int((self.rows["registry"] & self.rows["real"]).sum()) if len(self.rows) else 0
+
+    @property
+    def n_demo(self) -> int:
+        """Outcome-framework indicators shown with DEMO values (nothing real is published for the area)."""
+        return self.n_registry - self.n_registry_real
+
+    @property
+    def n_context(self) -> int:
+        """Context indicators shown (each with real published values)."""
+        return len(self.rows) - self.n_registry
 
     def progress(self) -> dict:
-        """Indicator id -> progress to goal ("met", "on track", "off track", "no data", "no target set")."""
+        """Indicator id -> progress to goal ("met", "on track", "off track", "no data", "no target set", and
+        "demo (…)" on demo values)."""
         return dict(zip(self.rows["id"], self.rows["progress"]))
 
     def real_progress_counts(self) -> pd.Series:
-        """How many of the real indicators are in each progress category (most common first)."""
-        return self.rows.loc[self.rows["source"] == REAL_LABEL, "progress"].value_counts()
+        """How many of the real outcome-framework indicators are in each progress category (most common first)."""
+        rows = self.rows[self.rows["real"] & self.rows["registry"]] if len(self.rows) else self.rows
+        return rows["progress"].value_counts()
 
 
 def outcomes_tracker(area: str, *, targets: pd.DataFrame | None = None, source: str = "mirror",
@@ -447,12 +517,12 @@ def outcomes_tracker(area: str, *, targets: pd.DataFrame | None = None, source: 
     Parameters
     ----------
     area : str
-        "Kent and Medway", "Kent", "Medway" (the mirror extracts have real published values for Medway and
-        England only, no Kent county row; the Fingertips API has Kent county too) — other areas get demo values
-        throughout.
+        An area the registry sets goals for ("Kent and Medway", "Kent", "Medway" with the shipped registry);
+        any other area raises :class:`~healthintel.errors.AreaNotCoveredError` naming those areas.
     targets : DataFrame, optional
         The registry (:func:`~healthintel.compare.load_targets`); its indicators whose ``area`` is
-        "Kent and Medway" or ``area`` are tracked.
+        "Kent and Medway" or ``area`` are tracked, with baselines fixed once by
+        :func:`~healthintel.compare.published.area_targets`.
     source : {"mirror", "fingertips"}
         Where the published series (area and England comparator) come from: the data mirror extracts, or the
         Fingertips API through the on-disk cache (offline: the cache only; a request neither can answer falls
@@ -464,13 +534,18 @@ def outcomes_tracker(area: str, *, targets: pd.DataFrame | None = None, source: 
     Returns
     -------
     OutcomesTracker
-        ``rows`` — one row per indicator: ``id``, ``name``, ``source`` ("Fingertips (published)" or
-        "DEMO – not real"), ``origin`` ("fingertips" API, "mirror" extract or "demo"), ``period``, ``value``,
-        ``lower_ci``, ``upper_ci`` (published 95% limits from the API; the mirror extracts have none),
-        ``england``, ``benchmark`` (Fingertips' own published label for real rows; our CI-overlap benchmark for
-        demo rows), ``trend`` (:func:`recent_trend`; "Cannot be calculated" where CIs or counts are not
-        published), goal and ``progress`` (:func:`target_progress`); ``series`` — the per-period values behind
-        each chart; ``sources`` — catalog ids of the mirror extracts used; ``fingertips_requests`` — the
+        ``rows`` — one row per indicator (registry entries, then context indicators with real values):
+        ``id``, ``name``, ``unit``, ``source`` (the latest value's label: "Fingertips 90366 (published)",
+        "Strategy baseline (published)" or "DEMO – not real"), ``real``, ``registry`` (False for context rows),
+        ``origin`` ("fingertips" API, "mirror" or "demo"), ``period`` (of the latest value), ``value``,
+        ``lower_ci``, ``upper_ci`` (published 95% limits where the copy has them), ``england`` (England's
+        published value for that period), ``benchmark`` (Fingertips' own published label for real rows, else the
+        CI-overlap benchmark where CIs are published; CI overlap for demo rows), ``trend`` (:func:`recent_trend`;
+        "Cannot be calculated" where CIs or counts are not published), ``catalog_id``, ``goal_value``,
+        ``goal_period``, ``goal_text``, ``required_value``, ``progress`` (:func:`target_progress`; "baseline
+        only", "demo (…)") and ``progress_note``; ``series`` — the per-period values behind each chart (with
+        ``origin_label`` and ``catalog_id`` per point); ``sources`` — catalog ids of the mirror files used;
+        ``fingertips_requests`` — the
         provenance records of the API requests (nearest neighbours and indicator data); ``notes`` — requests
         that could not be answered (fallbacks to the mirror; a missing neighbour comparison);
         ``nearest_neighbours``, ``neighbour_values``, :meth:`~OutcomesTracker.neighbours` and
@@ -495,52 +570,102 @@ def outcomes_tracker(area: str, *, targets: pd.DataFrame | None = None, source: 
             api.close()
 
 
-def _track(area: str, targets, api) -> OutcomesTracker:
-    reg = load_targets() if targets is None else targets
-    reg = reg[reg["area"].isin(["Kent and Medway", area]) | (area == "Kent and Medway")]
-    ctx = pd.DataFrame(CONTEXT).assign(baseline_period="2018", baseline_value=np.nan, goal_period="2018",
-                                       goal_value=np.nan, goal_change=np.nan, area=area, comparator="England",
-                                       note="context indicator: no numeric goal in the strategy")
-    rows, series, sources, nn_values = [], {}, [], []
-    for _, ind in pd.concat([reg, ctx], ignore_index=True).iterrows():  # ≤ 20 indicators: a loop is fine here
-        s, origin = api.series(ind, area) if api is not None else (_real_series(ind, area), "mirror")
-        if s is None:
-            if str(ind["id"]).startswith("ctx-"):
-                continue
-            s = _demo_series(ind, area)
-            s["benchmark"] = benchmark(s, "england", polarity=ind["polarity"])["benchmark"].to_numpy()
-            source, origin = DEMO_LABEL, "demo"
-        else:
-            s["benchmark"] = s["published_benchmark"]
-            sources += [x for x in s.attrs.get("sources", []) if x not in sources]
-            source = REAL_LABEL
-        vt = _TRENDABLE.get(ind["value_type"], "other")
-        tr = recent_trend(s, period="period", value="value", lower_ci="lower_ci", upper_ci="upper_ci",
-                          value_type=vt, polarity=ind["polarity"], method="weighted_regression",
-                          missing_ci="cannot").iloc[0]
+def tracked_area(area: str, registry: pd.DataFrame) -> Area:
+    """``area`` resolved, when the registry sets goals for it (else :class:`AreaNotCoveredError` naming the areas
+    it covers: another area's goals and figures are never shown under its name)."""
+    place = resolve_area(area)
+    covered = {normalise_name(a): a for a in registry["area"].dropna().astype(str)}
+    if normalise_name(place.name) not in covered:
+        raise AreaNotCoveredError(
+            f"The outcomes tracker follows its targets registry (default healthintel/compare/targets.yaml, the "
+            f"Kent and Medway Integrated Care Strategy), which sets goals for {', '.join(sorted(covered.values()))}"
+            f" only; {place.name} ({place.code}) is not covered, and its page would show another area's goals. "
+            f"Choose one of those areas, or pass targets= a registry in the same YAML format with entries for "
+            f"{place.name}.")
+    return place
+
+
+def _context(place: Area) -> pd.DataFrame:
+    return pd.DataFrame(CONTEXT).assign(
+        published_ids=[(c["fingertips_id"],) for c in CONTEXT], baseline_period="", baseline_value=np.nan,
+        goal_period="", goal_value=np.nan, goal_change=np.nan, area=place.name, comparator="England",
+        note="context indicator: no numeric goal in the strategy")
+
+
+def _real_benchmark(s: pd.DataFrame, polarity: str) -> np.ndarray:
+    """Fingertips' published label where there is one; else the 95% CI-overlap benchmark against England
+    where the copy publishes CIs; else "Not compared"."""
+    computed = benchmark(s, "england", polarity=polarity)["benchmark"].to_numpy(dtype=object)
+    published = s["published_benchmark"].fillna("Not compared").to_numpy(dtype=object)
+    return np.where(published == "Not compared", computed, published)
+
+
+def _progress(ind: pd.Series, s: pd.DataFrame, goals: pd.DataFrame, real: bool) -> dict:
+    """Goal and progress of one row (registry goals resolved once, :func:`area_targets`); "demo (…)" on demo
+    values; "no target set" for context indicators."""
+    if str(ind["id"]).startswith("ctx-"):
+        return {"goal_value": np.nan, "goal_period": "", "goal_text": "–", "progress": "no target set",
+                "progress_note": "", "required_value": np.nan}
+    goal = goals[goals["id"] == ind["id"]]
+    p = target_progress(s.assign(id=ind["id"]), goal, baseline_from_data=False).iloc[0]
+    out = p[["goal_value", "goal_period", "progress", "progress_note", "required_value"]].to_dict()
+    out["goal_text"] = goal["goal_text"].iloc[0]
+    if not real:
+        out["progress"] = f"demo ({out['progress']})"
+    elif p["latest_period"] == p["baseline_period"]:  # the rule would say "on track" (or "met") at the baseline
+        out["progress"], out["progress_note"] = BASELINE_ONLY, "only the baseline is published"
+    return out
+
+
+def _row(ind: pd.Series, place: Area, goals: pd.DataFrame, api) -> tuple[dict, pd.DataFrame] | None:
+    """(table row, series) of one indicator for ``place`` (None: a context indicator without real values)."""
+    s, origin = api.series(ind, place) if api is not None else (published_series(ind, place), "mirror")
+    real = s is not None
+    if not real:
         if str(ind["id"]).startswith("ctx-"):
-            prog = {"goal_value": np.nan, "goal_period": "", "progress": "no target set", "required_value": np.nan}
-        else:
-            p = target_progress(s.assign(id=ind["id"]), reg[reg["id"] == ind["id"]]).iloc[0]
-            prog = p[["goal_value", "goal_period", "progress", "required_value"]].to_dict()
-        last = s.dropna(subset=["value"]).iloc[-1]
-        rows.append({"id": ind["id"], "name": ind["name"], "unit": ind["unit"], "source": source, "origin": origin,
-                     "period": last["period"], "value": last["value"], "lower_ci": last["lower_ci"],
-                     "upper_ci": last["upper_ci"], "england": last["england"], "benchmark": last["benchmark"],
-                     "trend": tr["trend"], "trend_reason": tr["reason"], **prog})
+            return None
+        s, origin = _demo_series(ind, place), "demo"
+        s["benchmark"] = benchmark(s, "england", polarity=ind["polarity"])["benchmark"].to_numpy()
+    else:
+        s["benchmark"] = _real_benchmark(s, ind["polarity"])
+    tr = recent_trend(s, period="period", value="value", lower_ci="lower_ci", upper_ci="upper_ci",
+                      value_type=_TRENDABLE.get(ind["value_type"], "other"), polarity=ind["polarity"],
+                      method="weighted_regression", missing_ci="cannot").iloc[0]
+    last = s.dropna(subset=["value"]).iloc[-1]
+    row = {"id": ind["id"], "name": ind["name"], "unit": ind["unit"], "source": last["origin_label"], "real": real,
+           "registry": not str(ind["id"]).startswith("ctx-"), "origin": origin, "period": last["period"],
+           "value": last["value"], "lower_ci": last["lower_ci"], "upper_ci": last["upper_ci"],
+           "england": last["england"], "benchmark": last["benchmark"], "trend": tr["trend"],
+           "trend_reason": tr["reason"], "catalog_id": last["catalog_id"],
+           **_progress(ind, s, goals, real)}
+    return row, s
+
+
+def _track(area: str, targets, api) -> OutcomesTracker:
+    registry = load_targets() if targets is None else targets
+    place = tracked_area(area, registry)
+    goals = area_targets(place, registry)
+    rows, series, sources, nn_values = [], {}, [], []
+    for _, ind in pd.concat([goals, _context(place)], ignore_index=True).iterrows():  # ≤ 30 indicators
+        built = _row(ind, place, goals, api)
+        if built is None:
+            continue
+        row, s = built
+        rows.append(row)
         series[ind["id"]] = s
-        if origin == "fingertips":  # the area and its neighbours at the area's latest period
-            own = _values_frame([AREA_CODES[area]], [area], [last["value"]], is_area=True)
-            nn_values.append(pd.concat([own, api.neighbour_values(ind, area, last["period"])], ignore_index=True)
-                             .assign(id=ind["id"], name=ind["name"], polarity=ind["polarity"],
-                                     period=last["period"]))
+        sources += [x for x in s.attrs.get("sources", []) if x not in sources]
+        if row["origin"] == "fingertips":  # the area and its neighbours at the area's latest period
+            own = _values_frame([place.code], [place.name], [row["value"]], is_area=True)
+            nn_values.append(pd.concat([own, api.neighbour_values(ind, place.name, row["period"])],
+                                       ignore_index=True)
+                             .assign(id=ind["id"], name=ind["name"], polarity=ind["polarity"], period=row["period"]))
     frame = pd.DataFrame(rows)
     if api is None:
-        return OutcomesTracker(area=area, rows=frame, series=series, sources=sources)
-    nn = api.neighbours(area)
+        return OutcomesTracker(area=place.name, rows=frame, series=series, sources=sources)
+    nn = api.neighbours(place.name)
     values = pd.concat(nn_values, ignore_index=True)[_VALUE_COLUMNS] if nn_values and len(nn) else \
         pd.DataFrame(columns=_VALUE_COLUMNS)
-    return OutcomesTracker(area=area, rows=frame, series=series, sources=sources, source="fingertips",
+    return OutcomesTracker(area=place.name, rows=frame, series=series, sources=sources, source="fingertips",
                            notes=list(api.notes), fingertips_requests=api.provenance, nearest_neighbours=nn,
                            neighbour_values=values, neighbour_note=api.nn_note,
                            fingertips_cache_dir=str(api.client.cache.directory))

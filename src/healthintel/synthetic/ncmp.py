@@ -7,10 +7,12 @@ the chapter shows the synthetic-data banner). Only the *inputs* are real:
 - pupils live in the real Kent and Medway LSOAs (2011), in numbers from the ONS mid-2019 LSOA population by single
   year of age and sex (ages 4–5 for Reception, 10–11 for Year 6; 95% measured), each with its real IMD 2019
   national decile;
-- each pupil's BMI z-score is drawn so that obesity prevalence **by national IMD decile, school year and
-  academic year matches the published England figures** (NHS Digital/NHS England NCMP; see :func:`targets`).
+- each pupil's BMI z-score is drawn from the **shape of the published England gradient** by national IMD decile
+  (NHS Digital/NHS England NCMP; see :func:`targets`), **recalibrated to the local published figures**
+  (:func:`local_calibration`): every district's obesity prevalence is the published Fingertips district figure,
+  and the Year 6 gap between local deprivation quintiles is the strategy's published 13.2 points (2021/22).
 
-Calibration (documented in :func:`targets` and :func:`bmi_z_distribution`):
+Calibration (documented in :func:`targets`, :func:`local_calibration` and :func:`bmi_z_distribution`):
 
 1. *Obesity by decile.* 2016/17 and 2017/18: every decile as published (PHEindicatormethods' copy of the NHS
    Digital England-by-decile table). 2021/22–2023/24: only the most/least deprived deciles and England are
@@ -30,9 +32,27 @@ Calibration (documented in :func:`targets` and :func:`bmi_z_distribution`):
    from a UK90 height z-score (correlation 0.2 with BMI z), weight = BMI × height², both rounded to 0.1 as
    measured; the supplied centile is recomputed from the rounded values (as the NCMP system would).
 5. *Bad records* at small documented rates (:data:`BAD_RECORD_RATES`) so that the exclusion counts are exercised.
+6. *Local calibration* (:func:`local_calibration`, on the **resident cohort**: the expected pupils of each real
+   Kent and Medway LSOA by sex, each placed by its home LSOA's district and its local IMD 2019 quintile within
+   Kent and Medway, equal LSOA counts as the chapter's "local" basis). Each pupil's obesity probit from steps 1–2
+   is (a) pulled towards the cohort's mean probit by a factor ``slope`` (Year 6; 1 for Reception), then (b)
+   shifted by a per-district, per-year amount solved so that the district's expected obesity equals the
+   published Fingertips district figure (90323 Year 6, 90319 Reception; every generated year, residence-based as
+   OHID publishes); for Year 6 the overweight threshold is (c) shifted per district so that expected overweight
+   including obesity matches the published district excess weight (Fingertips 20602; mean shift over 2016/17 to
+   2018/19, the generated years it is published for). ``slope`` is solved (Brent) so that the expected Year 6
+   2021/22 gap in overweight including obesity between the most and least deprived local quintile of Kent and
+   Medway is :data:`LOCAL_GAP` (13.2 points, the strategy's figure; the England gradient alone gives ≈ 18.6).
+   The slope found applies to every Year 6 year (the strategy publishes 2021/22 only).
+7. *Stratified draws.* The standard-normal draw behind each BMI z-score is stratified within school year ×
+   academic year × home district × local quintile × sex (a random permutation of equally spaced quantiles), so
+   that the realised district and quintile prevalences sit close to their calibrated expectations (the Year 6
+   2021/22 gap within a few tenths of a point, not the ±1 point of independent draws).
 
-District-level differences beyond deprivation are *not* modelled: a district's synthetic level follows from its
-deprivation mix (compare :func:`plausibility` with the real Fingertips district figures).
+Checks (tests/obesity/test_synthetic.py, against the real Fingertips values read at run time): the Kent and
+Medway Year 6 2021/22 local-quintile gap within 1 point of 13.2; every district's (and Kent's and Medway's)
+Year 6 2018/19 excess weight within its published 95% CI (Fingertips 20602); obesity by district near the
+published figure every year. Compare :func:`plausibility` with the real Fingertips district figures.
 
 Cached as parquet in ``data/processed/`` keyed by :data:`VERSION`, the seed and the input checksums.
 """
@@ -52,15 +72,25 @@ from scipy.special import ndtr, ndtri
 from .. import config
 from ..sources.catalog import dataset, raw_path
 
-VERSION = 1
+VERSION = 2
 DEFAULT_SEED = 2026
 ACADEMIC_YEARS = ("2016/17", "2017/18", "2018/19", "2019/20", "2021/22", "2022/23", "2023/24")
 SCHOOL_YEARS = ("Reception", "Year 6")
 AREA_CODES = ("E10000016", "E06000035")  # Kent county, Medway UA
 SOURCES = ["ncmp_england_imd_decile_2006_2018", "fingertips_y6_obesity_90323", "fingertips_reception_obesity_90319",
-           "population_lsoa11_2019", "imd2019_index"]
+           "population_lsoa11_2019", "imd2019_index", "fingertips_y6_excess_weight_20602",
+           "fingertips_pub_district_snapshot_2020"]
 NOTE = ("Synthetic pupil-level NCMP records (healthintel.synthetic.ncmp): real Kent and Medway LSOAs and "
-        "populations, BMI drawn to match published England obesity by deprivation decile. Not real children.")
+        "populations, BMI drawn from the published England deprivation gradient recalibrated to the published "
+        "district figures and the strategy's local-quintile gap. Not real children.")
+#: The strategy's published figure the Year 6 gradient is calibrated to (Kent and Medway Integrated Care Strategy,
+#: outcome 1.3): overweight including obesity, most minus least deprived local IMD 2019 quintile of Kent and
+#: Medway, Year 6, 2021/22, percentage points.
+LOCAL_GAP = {"school_year": "Year 6", "academic_year": "2021/22", "value": 13.2}
+#: Generated years whose published district excess weight (Fingertips 20602) fixes the Year 6 overweight shifts.
+OVERWEIGHT_YEARS = ("2016/17", "2017/18", "2018/19")
+#: Ages of each school year's cohort (the two single years of age a school year spans; half of each).
+COHORT_AGES = {"Reception": (4, 5), "Year 6": (10, 11)}
 
 #: Published England figures (NHS Digital / NHS England NCMP, method notes §4): obesity incl. severe (%) for
 #: England and the most / least deprived national IMD deciles (child postcode).
@@ -220,23 +250,222 @@ def _group_probits(school_year: str, p: np.ndarray) -> tuple[np.ndarray, np.ndar
     return boys, girls
 
 
-def bmi_z_distribution(school_year: str, obesity_probit, g) -> np.ndarray:
+def bmi_z_distribution(school_year: str, obesity_probit, g, overweight_shift=0.0) -> np.ndarray:
     """BMI z-scores from standard normal draws ``g`` for groups with obesity probit ``probit(P(z ≥ 1.645))``.
 
     The quantile function is piecewise linear in probit space through the four category thresholds (z = −2.054,
     1.036, 1.645, 2.652) placed at the group's target tail probabilities, extended linearly beyond them; z is
-    then limited to [−4.5, 4.5] (no category changes).
+    then limited to [−4.5, 4.5] (no category changes). ``overweight_shift`` (scalar or per draw) moves the
+    overweight threshold's tail probability on the probit scale (the district calibration of Year 6 excess
+    weight).
     """
     sh = shape()[school_year]
     q = np.asarray(obesity_probit, dtype=float)
+    over = sh["overweight"] + np.asarray(overweight_shift, dtype=float)
+    if np.any(over <= 0):
+        raise ValueError("overweight_shift would put the overweight threshold above the obesity threshold.")
     # probit of the CDF at each threshold (increasing)
-    k = np.stack([sh["underweight"] - q, -(q + sh["overweight"]), -q, -(q + sh["severe"])], axis=-1)
+    k = np.stack([sh["underweight"] - q, -(q + over) * np.ones_like(q), -q, -(q + sh["severe"])], axis=-1)
     zk = np.array([Z_UNDER, Z_OVER, Z_OBESE, Z_SEVERE])
     seg = np.minimum((g > k[:, 1]).astype(np.intp) + (g > k[:, 2]) + (g > k[:, 3]), 2)  # segment; ends extrapolate
     rows = np.arange(len(g))
     k0, k1 = k[rows, seg], k[rows, seg + 1]
     z = zk[seg] + (g - k0) * (zk[seg + 1] - zk[seg]) / (k1 - k0)
     return np.clip(z, -4.5, 4.5)
+
+
+# --- local calibration (resident cohort of the generated areas) -------------------------------------------------
+
+
+def cohort_cells(school_year: str, area_codes=AREA_CODES) -> pd.DataFrame:
+    """The resident cohort of ``school_year`` in the upper-tier ``area_codes``: one row per LSOA (2011) and sex.
+
+    Columns ``lsoa_code``, ``sex`` ("male"/"female"), ``population`` (expected pupils before the measured share:
+    half of the two single years of age of :data:`COHORT_AGES`, ONS mid-2019), ``lad_code`` (home district),
+    ``imd_decile`` (national) and ``local_quintile`` (IMD 2019 score ranked within the areas, equal LSOA counts:
+    the chapter's "local" basis for Kent and Medway).
+    """
+    from .. import deprivation
+    from ..sources import readers
+
+    dep = deprivation.load_deprivation("imd2019")
+    dep = dep[dep["utla_code"].isin(area_codes)]
+    dep = deprivation.local_quantiles(dep, n=5, column="local_quintile")
+    pop = readers.population_lsoa11_2019()
+    pop = pop[pop["lsoa_code"].isin(dep["lsoa_code"]) & pop["age"].isin(COHORT_AGES[school_year])]
+    cells = (pop.groupby(["lsoa_code", "sex"], observed=True)["population"].sum() / 2).reset_index()
+    cells = cells.merge(dep[["lsoa_code", "lad_code", "imd_decile", "local_quintile"]], on="lsoa_code")
+    cells["lsoa_code"] = cells["lsoa_code"].astype(str)
+    cells["sex"] = cells["sex"].astype(str)
+    return cells
+
+
+@lru_cache(maxsize=2)
+def _km_cells(school_year: str) -> pd.DataFrame:
+    return cohort_cells(school_year)
+
+
+def _england_probits(school_year: str, academic_year: str, cells: pd.DataFrame) -> np.ndarray:
+    """Each cell's obesity probit from the England gradient (steps 1-2 of the calibration)."""
+    t = targets()
+    t = t[(t["school_year"] == school_year) & (t["academic_year"] == academic_year)].sort_values("decile")
+    if len(t) != 10:
+        raise ValueError(f"no calibration target for {school_year} {academic_year}; generate one of {ACADEMIC_YEARS}.")
+    boys, girls = _group_probits(school_year, t["target"].to_numpy() / 100)
+    dec = cells["imd_decile"].to_numpy(dtype=int) - 1
+    return np.where(cells["sex"].to_numpy() == "male", boys[dec], girls[dec])
+
+
+def _level_shifts(q: np.ndarray, w: np.ndarray, group: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per-group shifts ``c`` with ``sum(w * Phi(q + c[group])) / sum(w) == target`` in every group (Newton,
+    vectorised over the groups; ``target`` NaN -> shift 0)."""
+    n = len(target)
+    total = np.bincount(group, w, minlength=n)
+    goal = np.where(np.isnan(target), 0.5, target)
+    c = np.zeros(n)
+    for _ in range(60):
+        x = q + c[group]
+        f = np.bincount(group, w * ndtr(x), minlength=n) / total - goal
+        slope = np.bincount(group, w * np.exp(-x * x / 2) / np.sqrt(2 * np.pi), minlength=n) / total
+        step = np.clip(f / slope, -0.5, 0.5)
+        c -= step
+        if np.abs(step).max() < 1e-12:
+            break
+    return np.where(np.isnan(target), 0.0, c)
+
+
+def _published_by_district(frame: pd.DataFrame, lads: pd.Index, year_col: str, year: str) -> np.ndarray:
+    """The published prevalence (0-1) of each district of ``lads`` in ``year`` (NaN where not published)."""
+    pub = frame[frame[year_col] == year].drop_duplicates("area_code").set_index("area_code")["value"]
+    return pd.Series(lads).map(pub).to_numpy(dtype=float) / 100
+
+
+def _year_probits(school_year: str, academic_year: str, cells: pd.DataFrame, slope: float,
+                  lads: pd.Index, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(calibrated obesity probit per cell, shift per district) for one year: England gradient pulled to the
+    cohort mean by ``slope``, then each district shifted to its published obesity."""
+    from ..obesity import published_prevalence
+
+    base = _england_probits(school_year, academic_year, cells)
+    w = cells["population"].to_numpy(dtype=float)
+    mean = float(np.dot(w, base) / w.sum())
+    q = mean + slope * (base - mean)
+    target = _published_by_district(published_prevalence(school_year), lads, "academic_year", academic_year)
+    shifts = _level_shifts(q, w, group, target)
+    return q + shifts[group], shifts
+
+
+def _overweight_shifts(cells: pd.DataFrame, probits: dict, lads: pd.Index, group: np.ndarray) -> np.ndarray:
+    """Year 6 overweight-threshold shift per district: the mean over :data:`OVERWEIGHT_YEARS` of the shift that
+    makes expected overweight incl. obesity equal the published district excess weight (Fingertips 20602)."""
+    from ..sources.published import published_values
+
+    ew = published_values(20602, area_codes=list(lads))
+    w = cells["population"].to_numpy(dtype=float)
+    ow = shape()["Year 6"]["overweight"]
+    per_year = [_level_shifts(probits[y] + ow, w, group, _published_by_district(ew, lads, "period", y))
+                for y in OVERWEIGHT_YEARS if y in probits]
+    return np.mean(per_year, axis=0) if per_year else np.zeros(len(lads))
+
+
+def _quintile_gap(cells: pd.DataFrame, p: np.ndarray) -> float:
+    """Most minus least deprived local quintile of per-cell prevalences ``p`` (weighted by the cohort), points."""
+    w = cells["population"].to_numpy(dtype=float)
+    quint = cells["local_quintile"].to_numpy()
+    prev = [np.dot(w[quint == k], p[quint == k]) / w[quint == k].sum() for k in (1, 5)]
+    return 100 * float(prev[0] - prev[1])
+
+
+def _calibrate(school_year: str, slope: float) -> dict:
+    """Every year's calibrated probits and district shifts of ``school_year`` for ``slope`` (Kent and Medway)."""
+    cells = _km_cells(school_year)
+    lads = pd.Index(sorted(cells["lad_code"].unique()))
+    group = lads.get_indexer(cells["lad_code"])
+    probits, shifts = {}, {}
+    for yr in ACADEMIC_YEARS:  # seven years, vectorised within each
+        probits[yr], shifts[yr] = _year_probits(school_year, yr, cells, slope, lads, group)
+    ow = _overweight_shifts(cells, probits, lads, group) if school_year == "Year 6" else np.zeros(len(lads))
+    return {"cells": cells, "lads": lads, "group": group, "probits": probits, "shifts": shifts,
+            "overweight_shift": ow}
+
+
+def _expected_gap(cal: dict, academic_year: str) -> float:
+    ow = shape()["Year 6"]["overweight"] + cal["overweight_shift"][cal["group"]]
+    return _quintile_gap(cal["cells"], ndtr(cal["probits"][academic_year] + ow))
+
+
+@lru_cache(maxsize=1)
+def local_calibration() -> dict:
+    """The local calibration of the demo (step 6 of the module docstring), solved once.
+
+    Returns
+    -------
+    dict
+        ``slope`` (school year -> the factor pulling the England gradient towards the cohort mean: solved for
+        Year 6 so that the expected 2021/22 local-quintile gap in overweight incl. obesity is :data:`LOCAL_GAP`;
+        1 for Reception), ``expected_gap`` (that gap, points), ``england_gap`` (the same gap with the England
+        gradient and no local calibration, for comparison), ``shifts`` (DataFrame ``school_year``,
+        ``academic_year``, ``lad_code``, ``obesity_shift``, ``overweight_shift``: probit shifts per district).
+    """
+    y6 = LOCAL_GAP["school_year"]
+    slope = brentq(lambda s: _expected_gap(_calibrate(y6, s), LOCAL_GAP["academic_year"]) - LOCAL_GAP["value"],
+                   0.05, 2.0, xtol=1e-6)
+    cals = {y6: _calibrate(y6, slope), "Reception": _calibrate("Reception", 1.0)}
+    cells = _km_cells(y6)
+    base = _england_probits(y6, LOCAL_GAP["academic_year"], cells)
+    england_gap = _quintile_gap(cells, ndtr(base + shape()[y6]["overweight"]))
+    rows = [pd.DataFrame({"school_year": sy, "academic_year": yr, "lad_code": cal["lads"],
+                          "obesity_shift": cal["shifts"][yr], "overweight_shift": cal["overweight_shift"]})
+            for sy, cal in cals.items() for yr in ACADEMIC_YEARS]
+    return {"slope": {y6: float(slope), "Reception": 1.0},
+            "expected_gap": _expected_gap(cals[y6], LOCAL_GAP["academic_year"]),
+            "england_gap": england_gap, "shifts": pd.concat(rows, ignore_index=True)}
+
+
+def calibrated_probits(school_year: str, academic_year: str, cells: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(obesity probit, overweight-threshold shift) of each cell of ``cells`` (:func:`cohort_cells`) under the
+    local calibration: the England gradient pulled towards the cells' mean by the school year's slope, plus the
+    district's shifts (0 for a district without published figures)."""
+    cal = local_calibration()
+    base = _england_probits(school_year, academic_year, cells)
+    w = cells["population"].to_numpy(dtype=float)
+    mean = float(np.dot(w, base) / w.sum())
+    q = mean + cal["slope"][school_year] * (base - mean)
+    sh = cal["shifts"]
+    sh = sh[(sh["school_year"] == school_year) & (sh["academic_year"] == academic_year)].set_index("lad_code")
+    lad = cells["lad_code"]
+    return (q + lad.map(sh["obesity_shift"]).fillna(0.0).to_numpy(dtype=float),
+            lad.map(sh["overweight_shift"]).fillna(0.0).to_numpy(dtype=float))
+
+
+def expected_prevalence() -> pd.DataFrame:
+    """The calibrated expectation for every Kent and Medway cohort cell: ``school_year``, ``academic_year``,
+    ``lsoa_code``, ``sex``, ``lad_code``, ``local_quintile``, ``population``, ``obesity`` and
+    ``overweight_incl_obesity`` (probabilities, 0-1). What the generator draws from; :func:`calibration_check`
+    compares the records with it."""
+    frames = []
+    for sy in SCHOOL_YEARS:
+        cells = _km_cells(sy)
+        for yr in ACADEMIC_YEARS:
+            q, ow = calibrated_probits(sy, yr, cells)
+            frames.append(cells.assign(school_year=sy, academic_year=yr, obesity=ndtr(q),
+                                       overweight_incl_obesity=ndtr(q + shape()[sy]["overweight"] + ow)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _stratified_normal(rng, strata: np.ndarray) -> np.ndarray:
+    """Standard-normal draws stratified within each stratum: the equally spaced quantiles (k + U)/n of the
+    stratum in random order (vectorised: one sort, no loop over strata)."""
+    m = len(strata)
+    perm = rng.permutation(m)
+    order = np.argsort(strata[perm], kind="stable")
+    sorted_keys = strata[perm][order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_keys)) + 1] if m else np.array([], dtype=int)
+    sizes = np.diff(np.r_[starts, m])
+    rank = np.arange(m) - np.repeat(starts, sizes)
+    u = np.empty(m)
+    u[perm[order]] = (rank + rng.random(m)) / np.repeat(sizes, sizes)
+    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
 
 
 def _cache_path(seed: int) -> Path:
@@ -289,31 +518,21 @@ def generate(*, seed: int = DEFAULT_SEED, academic_years=ACADEMIC_YEARS, scale: 
     DataFrame
         Columns of :data:`healthintel.obesity.NCMP_SCHEMA` plus ``school_lad_code``; ``attrs["synthetic"]``.
     """
-    from .. import deprivation, obesity
-    from ..sources import readers
+    from .. import obesity
 
     rng = np.random.default_rng(seed)
-    dep = deprivation.load_deprivation("imd2019")
-    dep = dep[dep["utla_code"].isin(area_codes)][["lsoa_code", "lad_code", "imd_decile"]]
-    pop = readers.population_lsoa11_2019()
-    pop = pop[pop["lsoa_code"].isin(dep["lsoa_code"])]
-    tg = targets()
     frames = []
-    for sy, ages, offset in (("Reception", (4, 5), 4), ("Year 6", (10, 11), 10)):
-        cohort = (pop[pop["age"].isin(ages)].groupby(["lsoa_code", "sex"], observed=True)["population"].sum() / 2)
-        cohort = cohort.reset_index().merge(dep, on="lsoa_code")
+    for sy, offset in (("Reception", 4), ("Year 6", 10)):
+        cohort = cohort_cells(sy, area_codes)
+        stratum = cohort.groupby(["lad_code", "local_quintile", "sex"], sort=False).ngroup().to_numpy()
         for yr in academic_years:
-            t = tg[(tg["school_year"] == sy) & (tg["academic_year"] == yr)].sort_values("decile")
-            if len(t) != 10:
-                raise ValueError(f"no calibration target for {sy} {yr}; generate one of {ACADEMIC_YEARS}.")
-            boys, girls = _group_probits(sy, t["target"].to_numpy() / 100)
+            cell_probit, cell_shift = calibrated_probits(sy, yr, cohort)
             n = rng.poisson(cohort["population"].to_numpy() * MEASURED_SHARE * scale)
-            rows = cohort.loc[cohort.index.repeat(n)].reset_index(drop=True)
+            cell = np.repeat(np.arange(len(cohort)), n)
+            rows = cohort.iloc[cell].reset_index(drop=True)
             m = len(rows)
             sexes = rows["sex"].astype(str).to_numpy()
-            dec = rows["imd_decile"].to_numpy(dtype=int) - 1
-            probit = np.where(sexes == "male", boys[dec], girls[dec])
-            z = bmi_z_distribution(sy, probit, rng.standard_normal(m))
+            z = bmi_z_distribution(sy, cell_probit[cell], _stratified_normal(rng, stratum[cell]), cell_shift[cell])
             start = int(yr[:4])
             birth_start = np.datetime64(f"{start - offset - 1}-09-01")
             dob = birth_start + rng.integers(0, 365, m).astype("timedelta64[D]")
@@ -372,21 +591,32 @@ def _spoil(out: pd.DataFrame, rng) -> pd.DataFrame:
 
 
 def calibration_check(prepared, *, school_year: str | None = None) -> pd.DataFrame:
-    """Synthetic obesity by national IMD decile and year against the calibration target and the published figure.
+    """Synthetic obesity by national IMD decile and year against its calibrated expectation and the published
+    England figure.
 
     Columns ``school_year``, ``academic_year``, ``decile``, ``measured``, ``obese``, ``synthetic`` (%),
-    ``lower_ci``/``upper_ci`` (Wilson 95%), ``target``, ``published``, ``z`` ((synthetic − target)/SE) and
-    ``basis``.
+    ``lower_ci``/``upper_ci`` (Wilson 95%), ``target`` (the calibrated expectation for these very pupils: the
+    mean of :func:`expected_prevalence` over them, %), ``published`` (England's published figure for the decile,
+    where NHS Digital published it: the England gradient the calibration starts from, not a target for Kent and
+    Medway), ``z`` ((synthetic − target)/SE) and ``basis`` (of the England gradient).
     """
     from ..obesity import counts
     from ..stats import proportion
 
+    pupils = prepared.pupils if hasattr(prepared, "pupils") else prepared
     c = counts(prepared, by=["school_year", "academic_year", "national_decile"], measures=["obesity"])
     c = c.rename(columns={"national_decile": "decile"})
     if school_year is not None:
         c = c[c["school_year"] == school_year]
     p = proportion(c, "numerator", "denominator", multiplier=100)
-    out = p.merge(targets(), on=["school_year", "academic_year", "decile"], how="left")
+    keys = ["school_year", "academic_year", "lsoa_code", "sex"]
+    exp = expected_prevalence()[[*keys, "obesity"]]
+    mine = pupils[[*keys, "national_decile"]].astype({"lsoa_code": str, "sex": str}).merge(exp, on=keys, how="left")
+    expected = (mine.groupby(["school_year", "academic_year", "national_decile"], observed=True)["obesity"].mean()
+                .mul(100).rename("target").reset_index().rename(columns={"national_decile": "decile"}))
+    england = targets()[["school_year", "academic_year", "decile", "published", "basis"]]
+    out = p.merge(expected, on=["school_year", "academic_year", "decile"], how="left").merge(
+        england, on=["school_year", "academic_year", "decile"], how="left")
     pt = out["target"] / 100
     se = np.sqrt(pt * (1 - pt) / out["denominator"])
     out["z"] = (out["value"] / 100 - pt) / se
@@ -396,7 +626,8 @@ def calibration_check(prepared, *, school_year: str | None = None) -> pd.DataFra
 
 
 def plausibility(prepared, *, school_year: str = "Year 6") -> pd.DataFrame:
-    """Synthetic obesity by district (school's district) and year beside the real Fingertips figure."""
+    """Synthetic obesity by home district and year beside the real Fingertips figure (the calibration target of
+    each district: 90323 Year 6 / 90319 Reception)."""
     from ..obesity import prevalence, published_prevalence
 
     pupils = prepared.pupils if hasattr(prepared, "pupils") else prepared
