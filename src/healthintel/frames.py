@@ -123,15 +123,15 @@ def numeric(data: pd.DataFrame, column: str, *, arg: str) -> np.ndarray:
 
 
 def check_finite_non_negative(data: pd.DataFrame, column: str, *, arg: str, by=None, allow_na=False) -> None:
-    """Raise when ``column`` has negative (or, unless allowed, missing) values, naming the rows."""
+    """Raise when ``column`` has negative or infinite (or, unless allowed, missing) values, naming the rows."""
     values = numeric(data, column, arg=arg)
-    bad = values < 0
+    bad = (values < 0) | np.isinf(values)
     if not allow_na:
         bad |= np.isnan(values)
     if bad.any():
         keys = as_list(by) + [column]
         raise InvalidInputError(
-            f"{arg} column {column!r} must be a non-negative number"
+            f"{arg} column {column!r} must be a non-negative, finite number"
             f"{'' if allow_na else ' with no missing values'}; offending "
             f"{describe_rows(data, bad, keys)}. Correct or remove these rows."
         )
