@@ -100,6 +100,11 @@ class HealthIntelWarning(UserWarning):
     """Base class of healthintel warnings."""
 
 
+class QuantileTieWarning(HealthIntelWarning):
+    """Areas with tied values straddle a quantile boundary: they share one quantile, so the quantiles are not of
+    equal size (PHEindicatormethods asks for a manual review)."""
+
+
 class SuppressionWarning(HealthIntelWarning):
     """Some results were suppressed (NA) under the national method's rules; see the reason column."""
 

@@ -10,10 +10,28 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidInputError, SuppressionWarning
+from ..errors import InvalidInputError, QuantileTieWarning, SuppressionWarning
 from ._common import as_list, check_finite_non_negative, grouper, numeric, require_columns
 
 TOO_FEW = "too few areas with values to assign quantiles"
+
+
+def _warn_straddling_ties(q, q_last, assigned, codes_sorted, groups, value) -> None:
+    """One :class:`QuantileTieWarning` when a run of tied values would span two quantiles if ranked apart."""
+    straddle = assigned & (q != q_last) & ~np.isnan(q) & ~np.isnan(q_last)
+    if not straddle.any():
+        return
+    which = np.unique(codes_sorted[straddle])
+    desc = "all data" if not groups.by else "; ".join(
+        ", ".join(f"{c}={v!r}" for c, v in row.items()) for row in groups.keys.iloc[which[:5]].to_dict("records")
+    )
+    warnings.warn(
+        f"assign_quantiles: {int(straddle.sum())} area(s) with tied values of {value!r} straddle a quantile boundary "
+        f"({desc}); they all get the quantile of the first of them, so the quantiles are not of equal size. "
+        "Review these areas (PHEindicatormethods: manual review needed).",
+        QuantileTieWarning,
+        stacklevel=3,
+    )
 
 
 def assign_quantiles(
@@ -97,12 +115,19 @@ def assign_quantiles(
     )
     run_first = np.maximum.accumulate(np.where(new_run, pos, 0)) if len(order) else pos
 
+    # last position of each run, to tell whether a run of ties would have straddled a boundary
+    run_end = np.r_[new_run[1:], True] if len(order) else np.array([], bool)
+    run_last = np.minimum.accumulate(np.where(run_end, pos, len(order))[::-1])[::-1] if len(order) else pos
+
     N = count[codes_sorted].astype(float)
     if weights is None:
-        r = (run_first - start_of[codes_sorted] + 1).astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = n + 1 - np.ceil((N + 1 - r) / (N / n))
-        q = np.where(q == 0, 1, q)
+        def count_rule(first):
+            r = (first - start_of[codes_sorted] + 1).astype(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = n + 1 - np.ceil((N + 1 - r) / (N / n))
+            return np.where(out == 0, 1, out)
+
+        q, q_last = count_rule(run_first), count_rule(run_last)
         method = "count-based (OHID rule: equal numbers of areas)"
     else:
         ws = np.where(valid_sorted, w[order], 0.0)
@@ -111,15 +136,15 @@ def assign_quantiles(
         before_group = np.zeros(groups.n)
         if len(order):
             before_group[codes_sorted[group_start]] = cum[group_start] - ws[group_start]
-        mid = cum - ws / 2 - before_group[codes_sorted]
-        mid = mid[run_first]  # ties: the position of the first tied area
+        mid_all = cum - ws / 2 - before_group[codes_sorted]
         tot = group_total[codes_sorted]
         with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.floor(mid / tot * n) + 1
-        q = np.clip(q, 1, n)
+            q_all = np.clip(np.floor(mid_all / tot * n) + 1, 1, n)
+        q, q_last = q_all[run_first], q_all[run_last]  # ties: the quantile of the first tied area
         method = "population-weighted (equal population per quantile)"
 
     too_few = count < n
+    _warn_straddling_ties(q, q_last, valid_sorted & ~too_few[codes_sorted], codes_sorted, groups, value)
     q = np.where(valid_sorted & ~too_few[codes_sorted], q, np.nan)
     result = np.empty(len(order))
     result[order] = q
