@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, SuppressionWarning, describe_rows
 from ..sources import published
 from .growth import CLINICAL
 from .ncmp import Prepared
@@ -80,11 +80,48 @@ def quantile_column(basis: str, n: int) -> str:
 
 def _pupils_of(data) -> tuple[pd.DataFrame, str]:
     if isinstance(data, Prepared):
-        return data.pupils, data.thresholds
-    if isinstance(data, pd.DataFrame) and "category" in data:
+        pupils, scheme = data.pupils, data.thresholds
+    elif isinstance(data, pd.DataFrame) and "category" in data:
         cats = list(data["category"].cat.categories) if hasattr(data["category"], "cat") else []
-        return data, "clinical" if cats == list(CLINICAL) else "population"
-    raise InvalidInputError("pass the result of obesity.prepare() (or its .pupils frame with a 'category' column).")
+        pupils, scheme = data, "clinical" if cats == list(CLINICAL) else "population"
+    else:
+        raise InvalidInputError(
+            "pass the result of obesity.prepare() (or its .pupils frame with a 'category' column).")
+    check_dates(pupils)
+    return pupils, scheme
+
+
+def check_dates(pupils: pd.DataFrame, today=None) -> None:
+    """Refuse impossible dates: a measurement in the future or before birth, an academic year that has not
+    started, or a measurement outside its academic year (1 September to 31 August). Raises
+    :class:`InvalidInputError` naming the column, example rows and the fix."""
+    today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+    shown = [c for c in ("pupil_id", "academic_year", "date_of_birth", "date_of_measurement") if c in pupils]
+    problems = []
+    start = None
+    if "academic_year" in pupils:
+        start = pd.to_numeric(pupils["academic_year"].astype("string").str[:4], errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan)
+        problems.append((start > today.year, "academic_year", "is an academic year that has not started yet"))
+    if "date_of_measurement" in pupils:
+        dom = pd.to_datetime(pupils["date_of_measurement"], errors="coerce")
+        problems.append(((dom > today).to_numpy(dtype=bool), "date_of_measurement", "is in the future"))
+        if "date_of_birth" in pupils:
+            dob = pd.to_datetime(pupils["date_of_birth"], errors="coerce")
+            problems.append(((dob > dom).to_numpy(dtype=bool), "date_of_birth", "is after the measurement"))
+        if start is not None:
+            year = dom.dt.year.to_numpy(dtype=float, na_value=np.nan)
+            month = dom.dt.month.to_numpy(dtype=float, na_value=np.nan)
+            inside = ((year == start) & (month >= 9)) | ((year == start + 1) & (month <= 8))
+            outside = ~inside & ~np.isnan(year) & ~np.isnan(start)
+            problems.append((outside, "date_of_measurement", "is outside its academic year (1 Sep - 31 Aug)"))
+    for mask, column, what in problems:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            raise InvalidInputError(
+                f"column {column!r} {what} in {describe_rows(pupils, mask, shown)}. These dates are impossible: "
+                "correct them in the extract, or remove the records before prepare()."
+            )
 
 
 def counts(data, *, by=None, measures=None) -> pd.DataFrame:
@@ -161,6 +198,41 @@ def _stack(data, by, basis, n, measure):
     return c.rename(columns={col: "quantile"}), by
 
 
+def _periods(data, by: list, basis: str, n: int) -> pd.DataFrame:
+    """Every ``by`` group of the analysed pupils (first-appearance order) with ``pupils_without_quantile``: the
+    pupils of the group who have no quantile on this basis, so are left out of the gap and the SII."""
+    pupils, _ = _pupils_of(data)
+    col = quantile_column(basis, n)
+    if col not in pupils:
+        raise InvalidInputError(f"column {col!r} is not in the pupil data (local quantiles need "
+                                "add_local_quantiles()).")
+    pupils = pupils[pupils["category"].notna()]
+    blank = pupils[by].isna().any(axis=1).to_numpy() if by else np.zeros(len(pupils), dtype=bool)
+    if blank.any():
+        raise InvalidInputError(f"by column(s) {by} have missing values in {describe_rows(pupils, blank, by)}; "
+                                "those pupils would drop out of every period. Fill them in or remove the rows.")
+    no_q = pupils[col].isna()
+    if not by:
+        return pd.DataFrame({"pupils_without_quantile": [int(no_q.sum())]})
+    out = no_q.groupby([pupils[c] for c in by], sort=False, observed=True).sum().rename("pupils_without_quantile")
+    return out.astype("int64").reset_index()
+
+
+def _every_period(out: pd.DataFrame, periods: pd.DataFrame, by: list, reason: str) -> pd.DataFrame:
+    """``out`` with a row for every period of ``periods`` (NA and ``reason`` where a period had no rows)."""
+    if by:
+        full = periods.merge(out, on=by, how="left", sort=False, indicator=True)
+    else:
+        full = pd.concat([periods, out.reset_index(drop=True)], axis=1).assign(_merge="both" if len(out) else
+                                                                               "left_only")
+    absent = (full.pop("_merge") == "left_only").to_numpy()
+    if "suppression_reason" not in full:
+        full["suppression_reason"] = pd.array([None] * len(full), dtype="string")
+    full["suppression_reason"] = full["suppression_reason"].astype("string").mask(absent, reason)
+    cols = [c for c in full.columns if c != "pupils_without_quantile"] + ["pupils_without_quantile"]
+    return full[cols]
+
+
 def deprivation_gap(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, by=("academic_year",),
                     confidence=0.95, area_name: str = "") -> pd.DataFrame:
     """The deprivation gap: prevalence in the most minus the least deprived quantile (percentage points).
@@ -188,12 +260,20 @@ def deprivation_gap(data, *, measure: str = "obesity", basis: str = "national", 
     from ..stats import proportion_difference, proportion_ratio
 
     c, by = _stack(data, by, basis, n, measure)
-    diff = proportion_difference(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
-                                 confidence=confidence, multiplier=100)
-    ratio = proportion_ratio(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
-                             confidence=confidence)
-    out = diff[by + ["numerator_1", "denominator_1", "numerator_2", "denominator_2", "proportion_1",
-                     "proportion_2", "value", "lower_ci", "upper_ci"]].copy()
+    periods = _periods(data, by, basis, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=SuppressionWarning)  # reported once below, for every period
+        diff = proportion_difference(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
+                                     confidence=confidence, multiplier=100) if _has(c, (1, n)) else None
+        ratio = proportion_ratio(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
+                                 confidence=confidence) if diff is not None else None
+    keep = ["numerator_1", "denominator_1", "numerator_2", "denominator_2", "proportion_1", "proportion_2", "value",
+            "lower_ci", "upper_ci"]
+    if diff is None:
+        diff = pd.DataFrame(columns=by + keep + ["suppression_reason"])
+        ratio = pd.DataFrame(columns=["value", "lower_ci", "upper_ci"])
+    reason = diff["suppression_reason"] if "suppression_reason" in diff else pd.Series(pd.NA, index=diff.index)
+    out = diff[by + keep].copy()
     out = out.rename(columns={"proportion_1": "most_deprived", "proportion_2": "least_deprived",
                               "numerator_1": "numerator_most", "denominator_1": "denominator_most",
                               "numerator_2": "numerator_least", "denominator_2": "denominator_least"})
@@ -201,11 +281,28 @@ def deprivation_gap(data, *, measure: str = "obesity", basis: str = "national", 
     out["ratio"] = ratio["value"].to_numpy()
     out["ratio_lower_ci"] = ratio["lower_ci"].to_numpy()
     out["ratio_upper_ci"] = ratio["upper_ci"].to_numpy()
-    out["statistic"] = f"gap, most minus least deprived {'quintile' if n == 5 else 'decile'} (percentage points)"
+    out["suppression_reason"] = pd.array(reason.to_numpy(dtype=object), dtype="string")
+    unit = "quintile" if n == 5 else "decile"
+    out = _every_period(out, periods, by, f"no pupils with a {basis} {unit} in this period")
+    out["measure"] = measure
+    out["statistic"] = f"gap, most minus least deprived {unit} (percentage points)"
     out["method"] = "Newcombe hybrid score (difference); Katz log (ratio)"
     vintage = data.vintage if isinstance(data, Prepared) else "imd2019"
     out["quintile_basis"] = basis_label(basis, n, vintage=vintage, area_name=area_name)
+    _warn_suppressed(out, "deprivation_gap")
     return out
+
+
+def _has(c: pd.DataFrame, categories) -> bool:
+    """True when both compared categories occur somewhere in the counts (else every period is NA)."""
+    return all((c["quantile"] == k).any() for k in categories)
+
+
+def _warn_suppressed(out: pd.DataFrame, what: str) -> None:
+    na = out["suppression_reason"].notna()
+    if na.any():
+        warnings.warn(f"{what}: {int(na.sum())} period(s) are NA (see the suppression_reason column).",
+                      SuppressionWarning, stacklevel=3)
 
 
 def sii(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, by=("academic_year",),
@@ -219,15 +316,20 @@ def sii(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, 
     from ..stats import proportion, slope_index_of_inequality
 
     c, by = _stack(data, by, basis, n, measure)
+    periods = _periods(data, by, basis, n)
     p = proportion(c, "numerator", "denominator")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)
+        warnings.simplefilter("ignore", category=SuppressionWarning)  # reported once below, for every period
         out = slope_index_of_inequality(p, "quantile", "denominator", value="value", lower_ci="lower_ci",
                                         upper_ci="upper_ci", value_type="proportion", multiplier=-100,
-                                        repetitions=repetitions, by=by or None, seed=seed)
+                                        repetitions=repetitions, by=by or None, seed=seed, incomplete="na",
+                                        quantiles=range(1, n + 1))
+    unit = "quintile" if n == 5 else "decile"
+    out = _every_period(out, periods, by, f"no pupils with a {basis} {unit} in this period")
     out.insert(len(by), "measure", measure)
     vintage = data.vintage if isinstance(data, Prepared) else "imd2019"
     out["quintile_basis"] = basis_label(basis, n, vintage=vintage, area_name=area_name)
+    _warn_suppressed(out, "sii")
     return out
 
 

@@ -316,8 +316,9 @@ def _sii_with_reasons(data, quantile, population, *, quantiles, drop: bool, kwar
             f"quantile column {quantile!r} has labels outside quantiles={list(expected)} in "
             f"{describe_rows(data, unknown, by + [quantile])}. Fix the labels or the quantiles= argument."
         )
-    usable = labels.notna().to_numpy() & _rows_with_values(data, population, kwargs)
-    reasons = _incomplete_reasons(groups, expected.get_indexer(labels), usable, list(expected))
+    present, finite = _rows_with_values(data, population, kwargs)
+    present &= labels.notna().to_numpy()
+    reasons = _incomplete_reasons(groups, expected.get_indexer(labels), present, finite, list(expected))
     complete = reasons == ""
     if drop:
         reasons[:] = ""
@@ -351,33 +352,45 @@ def _sii_with_reasons(data, quantile, population, *, quantiles, drop: bool, kwar
     return full
 
 
-def _rows_with_values(data, population, kwargs) -> np.ndarray:
-    """Rows with a value (or numerator), a population and a spread (SE, or both limits)."""
-    ok = data[population].notna().to_numpy().copy()
-    for col in (kwargs["value"] or kwargs["numerator"],):
-        ok &= data[col].notna().to_numpy()
-    if kwargs["se"] is not None:
-        ok &= data[kwargs["se"]].notna().to_numpy()
-    else:
-        ok &= data[kwargs["lower_ci"]].notna().to_numpy() & data[kwargs["upper_ci"]].notna().to_numpy()
-    return ok
+def _rows_with_values(data, population, kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with a value (or numerator), a population and a spread (SE, or both limits); and, of those, rows
+    whose value and limits are finite on the working scale (a proportion of 0 or 1 is not, on the logit scale)."""
+    present = data[population].notna().to_numpy().copy()
+    present &= data[kwargs["value"] or kwargs["numerator"]].notna().to_numpy()
+    spread = [kwargs["se"]] if kwargs["se"] is not None else [kwargs["lower_ci"], kwargs["upper_ci"]]
+    for col in spread:
+        present &= data[col].notna().to_numpy()
+    finite = np.ones(len(data), dtype=bool)
+    if _value_type_code(kwargs["value_type"]) == 2 and kwargs["value"] is not None:
+        for col in [kwargs["value"]] + ([] if kwargs["se"] is not None else spread):
+            v = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                finite &= ~((v <= 0) | (v >= 1))
+    return present, finite
 
 
-def _incomplete_reasons(groups: Groups, label_pos: np.ndarray, usable: np.ndarray, expected: list) -> np.ndarray:
-    """Per group: "" when complete, else which quantiles are missing, duplicated or have no value."""
+def _incomplete_reasons(groups: Groups, label_pos: np.ndarray, present: np.ndarray, finite: np.ndarray,
+                        expected: list) -> np.ndarray:
+    """Per group: "" when complete, else which quantiles are missing, duplicated, without a value, or 0/1."""
     k = len(expected)
-    present = label_pos >= 0
-    cell = groups.codes[present] * k + label_pos[present]
-    rows_per = np.bincount(cell, minlength=groups.n * k).reshape(groups.n, k)
-    ok_cell = groups.codes[present & usable] * k + label_pos[present & usable]
-    ok_per = np.bincount(ok_cell, minlength=groups.n * k).reshape(groups.n, k)
+    labelled = label_pos >= 0
+
+    def per_cell(mask):
+        return np.bincount(groups.codes[mask] * k + label_pos[mask], minlength=groups.n * k).reshape(groups.n, k)
+
+    rows_per = per_cell(labelled)
+    ok_per = per_cell(labelled & present)
+    fin_per = per_cell(labelled & present & finite)
     reasons = np.full(groups.n, "", dtype=object)
-    bad = np.flatnonzero(((rows_per != 1) | (ok_per != 1)).any(axis=1))
+    bad = np.flatnonzero(((rows_per != 1) | (ok_per != 1) | (fin_per != 1)).any(axis=1))
     for g in bad:  # only the incomplete groups: a few words each
         parts = []
+        single = rows_per[g] == 1
         for what, mask in (("no row for quantile(s)", rows_per[g] == 0),
                            ("more than one row for quantile(s)", rows_per[g] > 1),
-                           ("a suppressed or missing value for quantile(s)", (rows_per[g] == 1) & (ok_per[g] == 0))):
+                           ("a suppressed or missing value for quantile(s)", single & (ok_per[g] == 0)),
+                           ("a proportion (or limit) of 0 or 1, infinite on the logit scale, for quantile(s)",
+                            single & (ok_per[g] == 1) & (fin_per[g] == 0))):
             if mask.any():
                 parts.append(f"{what} {[expected[j] for j in np.flatnonzero(mask)]}")
         reasons[g] = "incomplete data: " + "; ".join(parts)
