@@ -83,9 +83,13 @@ class FingertipsPayloadError(FingertipsError):
 class FingertipsTimeoutError(FingertipsError):
     """A Fingertips request did not complete within its whole-request deadline (connect, headers and body)."""
 
+    transient = True  # worth retrying; a stale cached answer may stand in
+
 
 class FingertipsConnectionError(FingertipsError):
     """A Fingertips request failed in transport: DNS, refused or reset connection, TLS, protocol error."""
+
+    transient = True
 
 
 class FingertipsRedirectError(FingertipsError):
