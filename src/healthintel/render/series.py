@@ -24,6 +24,7 @@ from healthintel.render.execute import (
     short_error,
     skipped_result,
 )
+from healthintel.render.export import check_writable
 from healthintel.render.parameters import chapter_path, slugify, validate_parameters
 
 DEFAULT_SERIES = Path(__file__).with_name("series.yaml")
@@ -334,6 +335,8 @@ def render_series(
             if result is not None:
                 bar.done(result)
         if todo:
+            root = Path(kw.get("reports_dir") or config.reports_dir())
+            check_writable([root] + [root / c for c in dict.fromkeys(specs[i]["chapter"] for i in todo)])
             check_kernel(kw.get("kernel", config.KERNEL_NAME))
             kw = {**kw, "force": True}  # already checked here: the workers render what they are given
             workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))

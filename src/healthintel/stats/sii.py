@@ -340,7 +340,7 @@ def _sii_with_reasons(data, quantile, population, *, quantiles, drop: bool, kwar
         if not complete.all():
             _warn_dropped(groups.keys.loc[~complete], int((~complete).sum()), groups.n, list(expected))
         return full
-    full["suppression_reason"] = pd.array(np.where(complete, None, reasons), dtype="string")
+    full["suppression_reason"] = pd.array([None if ok else r for ok, r in zip(complete, reasons)], dtype="string")
     if not complete.all():
         warnings.warn(
             f"slope_index_of_inequality: {int((~complete).sum())} of {groups.n} group(s) have incomplete data "

@@ -38,7 +38,7 @@ import httpx
 from ... import __version__, config
 from ...errors import (
     FingertipsConnectionError, FingertipsDecodingError, FingertipsError, FingertipsOfflineError,
-    FingertipsRedirectError, FingertipsTimeoutError, HealthIntelWarning, InvalidInputError,
+    FingertipsRedirectError, FingertipsTimeoutError, HealthIntelWarning, InvalidInputError, StorageError,
 )
 
 CACHE_ENV = "HEALTHINTEL_FINGERTIPS_CACHE"
@@ -160,6 +160,15 @@ class FingertipsCache:
         return body, meta
 
     def put(self, request: Request, body: bytes, content_type: str, status: int) -> dict:
+        try:
+            return self._put(request, body, content_type, status)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write the Fingertips cache in {self.directory} ({type(exc).__name__}: "
+                f"{exc.strerror or exc}) for {request.url}. Make the folder writable or free disk space, or point "
+                f"{CACHE_ENV} (or --cache-dir) at another folder.", path=self.directory) from exc
+
+    def _put(self, request: Request, body: bytes, content_type: str, status: int) -> dict:
         self.directory.mkdir(parents=True, exist_ok=True)
         meta = {
             "url": request.url,
