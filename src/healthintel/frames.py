@@ -113,6 +113,11 @@ def grouper(data: pd.DataFrame, by) -> Groups:
 def numeric(data: pd.DataFrame, column: str, *, arg: str) -> np.ndarray:
     """A column as float64, with a clear error when it is not numeric."""
     s = data[column]
+    if pd.api.types.is_bool_dtype(s) and len(s):
+        raise InvalidInputError(
+            f"{arg} column {column!r} holds True/False values, not numbers; pass the column of counts or values "
+            "(or convert deliberately with .astype(int))."
+        )
     if not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
         raise InvalidInputError(
             f"{arg} column {column!r} must be numeric; it has dtype {s.dtype}. Convert it with pd.to_numeric."

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import InvalidInputError, describe_rows
 from ..frames import as_list, grouper, numeric, require_columns
+from ..stats._ci import check_multiplier
 from ..periods import parse_periods
 from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
 
@@ -163,6 +164,7 @@ def recent_trend(
                           upper_ci=upper_ci)
     if missing_ci not in ("fingertips", "cannot"):
         raise InvalidInputError(f"missing_ci must be 'fingertips' or 'cannot'; got {missing_ci!r}.")
+    multiplier = check_multiplier(multiplier)
     runs = _latest_runs(data, groups, start, length, cols["valid"], period)
     reason = _invalid_reasons(runs, groups.n, vt, value_type)
     calc = reason == ""

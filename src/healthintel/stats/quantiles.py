@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidInputError, QuantileTieWarning, SuppressionWarning
+from ..errors import InvalidInputError, QuantileTieWarning, SuppressionWarning, describe_rows
 from ._common import as_list, check_finite_non_negative, grouper, numeric, require_columns
 
 TOO_FEW = "too few areas with values to assign quantiles"
@@ -91,6 +91,12 @@ def assign_quantiles(
     if not isinstance(highest_first, (bool, np.bool_)):
         raise InvalidInputError(f"highest_first must be True or False; got {highest_first!r}.")
     values = numeric(data, value, arg="value")
+    if np.isinf(values).any():
+        raise InvalidInputError(
+            f"value column {value!r} has infinite values in "
+            f"{describe_rows(data, np.isinf(values), as_list(by) + [value])}; they cannot be ranked. Correct them "
+            "or leave them missing (a missing value gets no quantile)."
+        )
     groups = grouper(data, by)
     valid = ~np.isnan(values)
     if weights is not None:

@@ -509,6 +509,14 @@ def _read_columns(
     lo_v = _optional_numeric(data, lower_ci if has_cis else None, "lower_ci")
     hi_v = _optional_numeric(data, upper_ci if has_cis else None, "upper_ci")
     fail = _RowCheck(data, as_list(by), quantile)
+    for arr, column in ((pop, population), (val, value), (num, numerator), (se_v, se), (lo_v, lower_ci),
+                        (hi_v, upper_ci)):
+        if arr is not None:
+            fail(np.isinf(arr), [column], f"column {column!r} must not have infinite values; correct them")
+    if lo_v is not None and hi_v is not None:
+        with np.errstate(invalid="ignore"):
+            fail(lo_v > hi_v, [lower_ci, upper_ci], "lower_ci is above upper_ci (the limits look swapped); pass "
+                 "the lower and upper limit columns the right way round")
     fail(~(pop > 0), [population], f"population column {population!r} must be greater than 0 with no missing "
          "values (an SII needs every quantile populated); fix or remove the groups")
     if se_v is not None:
