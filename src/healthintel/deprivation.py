@@ -227,6 +227,9 @@ def domain_summary(data: pd.DataFrame, *, most_deprived: int = 2) -> pd.DataFram
 
 def most_deprived_lsoas(data: pd.DataFrame, k: int = 10) -> pd.DataFrame:
     """The ``k`` most deprived LSOAs of ``data`` by national rank."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise InvalidInputError(f"k must be a whole number of LSOAs (0 or more); got {k!r}.")
+    require_columns(data, imd_rank="imd_rank")
     cols = [c for c in ["lsoa_code", "lsoa_name", "lad_name", "imd_score", "imd_rank", "imd_decile", "population"]
             if c in data]
     return data.nsmallest(k, "imd_rank")[cols].reset_index(drop=True)

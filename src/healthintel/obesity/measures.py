@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..errors import InvalidInputError, SuppressionWarning, describe_rows
+from ..frames import numeric, require_columns
 from ..sources import published
 from .growth import CLINICAL
 from .ncmp import Prepared
@@ -283,7 +284,9 @@ def deprivation_gap(data, *, measure: str = "obesity", basis: str = "national", 
     out["ratio_upper_ci"] = ratio["upper_ci"].to_numpy()
     out["suppression_reason"] = pd.array(reason.to_numpy(dtype=object), dtype="string")
     unit = "quintile" if n == 5 else "decile"
-    out = _every_period(out, periods, by, f"no pupils with a {basis} {unit} in this period")
+    why = f"no pupils with a {basis} {unit} in this period" if _has(c, (1, n)) else \
+        f"no pupils in {basis} {unit} 1 or {n} in any period"
+    out = _every_period(out, periods, by, why)
     out["measure"] = measure
     out["statistic"] = f"gap, most minus least deprived {unit} (percentage points)"
     out["method"] = "Newcombe hybrid score (difference); Katz log (ratio)"
@@ -334,8 +337,17 @@ def sii(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, 
 
 
 def start_year(period) -> np.ndarray:
-    """The start year of each period ("2021/22" -> 2021.0) as floats."""
-    return np.array([float(str(p)[:4]) for p in period], dtype=float)
+    """The start year of each period ("2021/22" -> 2021.0) as floats; an error naming any label that is not a
+    period."""
+    labels = pd.Series(list(period), dtype=object)
+    years = pd.to_numeric(labels.astype(str).str.extract(r"^\s*(\d{4})", expand=False), errors="coerce")
+    bad = years.isna().to_numpy()
+    if bad.any():
+        raise InvalidInputError(
+            f"period labels {labels[bad].head(5).tolist()} are not periods: use academic years such as '2021/22' "
+            "(or calendar years '2021')."
+        )
+    return years.to_numpy(dtype=float)
 
 
 def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str = "value",
@@ -348,6 +360,7 @@ def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str =
     ``alpha``) and ``method``. Years are placed at their start year, so gaps in the series (e.g. the 2020/21
     collection, partial because of COVID-19) are allowed.
     """
+    _check_gaps(gaps, period=period, value=value, lower_ci=lower_ci, upper_ci=upper_ci)
     d = gaps.dropna(subset=[value, lower_ci, upper_ci]).sort_values(period)
     t = start_year(d[period])
     y = d[value].to_numpy(dtype=float)
@@ -356,8 +369,9 @@ def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str =
             "last_period": d[period].iloc[-1] if len(d) else None,
             "method": "inverse-variance weighted least squares of the gap on year; z-test of the slope"}
     if len(d) < 3 or np.any(se <= 0):
+        why = "fewer than 3 years" if len(d) < 3 else "a year has a zero-width confidence interval"
         return pd.DataFrame([{**base, "slope": np.nan, "lower_ci": np.nan, "upper_ci": np.nan, "z": np.nan,
-                              "p_value": np.nan, "direction": "cannot be calculated (fewer than 3 years)"}])
+                              "p_value": np.nan, "direction": f"cannot be calculated ({why})"}])
     w = 1 / se ** 2
     tbar = np.sum(w * t) / np.sum(w)
     sxx = np.sum(w * (t - tbar) ** 2)
@@ -371,6 +385,40 @@ def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str =
                           "direction": direction}])
 
 
+def _check_gaps(gaps, *, period, value, lower_ci, upper_ci) -> None:
+    """Columns present and numeric, no infinite value, limits the right way round, one row per period."""
+    require_columns(gaps, period=period, value=value, lower_ci=lower_ci, upper_ci=upper_ci)
+    lo, hi = numeric(gaps, lower_ci, arg="lower_ci"), numeric(gaps, upper_ci, arg="upper_ci")
+    for arr, column in ((numeric(gaps, value, arg="value"), value), (lo, lower_ci), (hi, upper_ci)):
+        if np.isinf(arr).any():
+            raise InvalidInputError(f"column {column!r} has infinite values in "
+                                    f"{describe_rows(gaps, np.isinf(arr), [period, column])}; correct them.")
+    with np.errstate(invalid="ignore"):
+        if (lo > hi).any():
+            raise InvalidInputError(
+                f"lower_ci column {lower_ci!r} is above upper_ci column {upper_ci!r} in "
+                f"{describe_rows(gaps, lo > hi, [period, lower_ci, upper_ci])}: the limits look swapped.")
+    twice = gaps.duplicated(period, keep=False).to_numpy()
+    if twice.any():
+        raise InvalidInputError(f"more than one gap per period (column {period!r}) in "
+                                f"{describe_rows(gaps, twice, [period, value])}; give one row per period.")
+    start_year(gaps[period])
+
+
+def _target_of(target: dict | None) -> dict:
+    """The target with the default filled in; numbers and periods checked (an error naming the bad entry)."""
+    t = {**DEFAULT_TARGET, **(target or {})}
+    for key in ("baseline_value", "goal_value"):
+        try:
+            t[key] = float(t[key])
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"target {key} must be a number; got {t[key]!r}.") from None
+        if not np.isfinite(t[key]):
+            raise InvalidInputError(f"target {key} must be a finite number; got {t[key]!r}.")
+    start_year([t["baseline_period"], t["goal_period"]])
+    return t
+
+
 def target_progress(gaps: pd.DataFrame, target: dict | None = None, *, period: str = "academic_year",
                     value: str = "value") -> pd.DataFrame:
     """Progress of the gap against a target (via :func:`healthintel.compare.target_progress`).
@@ -382,7 +430,8 @@ def target_progress(gaps: pd.DataFrame, target: dict | None = None, *, period: s
     """
     from ..compare import target_progress as _progress
 
-    t = {**DEFAULT_TARGET, **(target or {})}
+    t = _target_of(target)
+    require_columns(gaps, period=period, value=value)
     registry = pd.DataFrame([{
         "id": str(t["id"]), "name": t.get("name", "Deprivation gap"), "polarity": "low_is_good",
         "unit": "percentage points", "baseline_period": t["baseline_period"],
@@ -390,13 +439,13 @@ def target_progress(gaps: pd.DataFrame, target: dict | None = None, *, period: s
         "goal_value": float(t["goal_value"]), "goal_change": np.nan,
     }])
     obs = pd.DataFrame({"id": str(t["id"]), "period": gaps[period].astype(str).to_numpy(),
-                        "value": gaps[value].to_numpy(dtype=float)})
+                        "value": numeric(gaps, value, arg="value")})
     return _progress(obs, registry)
 
 
 def trajectory(target: dict | None, periods) -> pd.DataFrame:
     """Required value of the target's straight-line trajectory at each period (flat outside baseline–goal)."""
-    t = {**DEFAULT_TARGET, **(target or {})}
+    t = _target_of(target)
     b, g = float(t["baseline_period"][:4]), float(t["goal_period"][:4])
     yrs = start_year(periods)
     frac = np.clip((yrs - b) / (g - b), 0, 1) if g != b else np.ones(len(yrs))
