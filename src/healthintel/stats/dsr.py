@@ -180,7 +180,7 @@ def _check_complete_bands(data, std: pd.Series, groups, age_band, by, event_freq
 
 def _check_unique_bands(data, groups, age_band, by, event_frequency) -> None:
     keys = [age_band] + ([event_frequency] if event_frequency is not None else [])
-    frame = pd.DataFrame({"__g": groups.codes}, index=data.index).join(data[keys])
+    frame = data[keys].reset_index(drop=True).assign(__g=groups.codes)
     twice = frame.duplicated(keep=False).to_numpy()
     if twice.any():
         raise InvalidInputError(
