@@ -78,7 +78,8 @@ def assign_quantiles(
     Count-based rule (OHID, "Assigning deprivation categories"; PHEindicatormethods ``phe_quantile``): with
     ``N`` non-missing values in a group and rank ``r`` (ties share the lowest rank),
     ``quantile = n + 1 - ceil((N + 1 - r) / (N / n))``, a result of 0 being set to 1. Tied areas therefore share
-    a quantile. The population-weighted variant gives tied areas the quantile of the first of them.
+    a quantile. The population-weighted variant gives tied areas the quantile of the first of them (tied areas
+    ordered by population, smallest first, so the result never depends on the row order).
 
     References
     ----------
@@ -105,8 +106,10 @@ def assign_quantiles(
     count = np.bincount(groups.codes[valid], minlength=groups.n)
 
     key = -values if highest_first else values
-    # One sort over all groups: by group, then by value (NaN last); ties kept together.
-    order = np.lexsort((np.where(valid, key, np.inf), groups.codes))
+    # One sort over all groups: by group, then by value (NaN last); ties kept together, and (weighted) ordered by
+    # population so that "the first of the tied areas" does not depend on the input's row order.
+    tiebreak = (np.where(valid, w, 0.0),) if weights is not None else ()
+    order = np.lexsort((*tiebreak, np.where(valid, key, np.inf), groups.codes))
     codes_sorted = groups.codes[order]
     key_sorted = np.where(valid, key, np.inf)[order]
     valid_sorted = valid[order]
