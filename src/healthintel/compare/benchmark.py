@@ -185,6 +185,14 @@ def benchmark(
         "Not compared"), ``comparator_value`` and ``benchmark_method``. Rows with a missing value, CI, comparator
         or denominator are "Not compared", never an error.
 
+    Raises
+    ------
+    InvalidInputError
+        Infinite values, limits or comparators; a lower limit above its upper limit (swapped columns would turn
+        Similar into Better/Worse), a 99.8% interval inside the 95% one; a negative denominator; for
+        ``spc_proportion`` a value outside 0..``multiplier``; a confidence that is not 0.95/0.998; an unknown
+        method or polarity.
+
     Notes
     -----
     Every comparer computes the raw result as if high were good and then adjusts for polarity

@@ -272,7 +272,11 @@ def dsr(
     Raises
     ------
     InvalidInputError
-        Negative counts; missing or non-positive populations; missing or negative standard populations; a
+        Negative or infinite counts; missing, non-positive or infinite populations; missing, negative or
+        infinite standard populations; a band of the standard missing from a group or given twice (matched by
+        ``age_band`` label: the error names the groups and the bands); rows whose band labels are out of order
+        when the standard is attached by position (a text column of labels such as ``"0-4"`` is checked); groups
+        whose standard-population column sums to different totals; a
         standard population vector whose length differs from a group's row count; bad multiplier or
         confidence; missing ``event_frequency``/``age_band`` for non-independent events, or populations that
         differ between frequency rows of the same group and band.
