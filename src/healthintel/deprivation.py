@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from . import geography
-from .errors import InvalidInputError
+from .errors import InvalidInputError, describe_rows
+from .frames import check_finite_non_negative, numeric, require_columns
 from .sources import readers
 from .stats import assign_quantiles
 
@@ -115,6 +116,7 @@ def local_quantiles(
     column : str, optional
         Output column; default ``local_quintile``/``local_decile`` (+ ``_weighted``).
     """
+    require_columns(data, value=value, population=population if weighted else None, by=by)
     if weighted and data[population].isna().any():
         raise InvalidInputError(
             f"population-weighted categories need column {population!r} for every LSOA, but "
@@ -141,20 +143,35 @@ def local_column(n: int, weighted: bool = False) -> str:
 def average_score(data: pd.DataFrame, *, value: str = "imd_score", weights: str = "population_2015") -> float:
     """Population-weighted average score of the LSOAs in ``data`` (the IoD File 10 "average score" when
     ``weights`` is the mid-2015 File 6 denominator)."""
-    w = data[weights].astype(float)
-    if w.isna().any():
-        raise InvalidInputError(f"column {weights!r} has missing populations; cannot weight the average score.")
-    return float(np.average(data[value].astype(float), weights=w))
+    require_columns(data, value=value, weights=weights)
+    if len(data) == 0:
+        raise InvalidInputError("average_score needs at least one LSOA; the data frame is empty.")
+    w = numeric(data, weights, arg="weights")
+    if np.isnan(w).any():
+        shown = ["lsoa_code", weights] if "lsoa_code" in data else [weights]
+        raise InvalidInputError(f"column {weights!r} has missing populations; cannot weight the average score "
+                                f"({describe_rows(data, np.isnan(w), shown)}).")
+    check_finite_non_negative(data, weights, arg="weights")
+    x = numeric(data, value, arg="value")
+    if not np.isfinite(x).all():
+        bad = ~np.isfinite(x)
+        raise InvalidInputError(f"column {value!r} has missing or infinite scores in "
+                                f"{describe_rows(data, bad, [value])}; every LSOA needs a score for the average.")
+    if w.sum() <= 0:
+        raise InvalidInputError(f"column {weights!r} sums to zero: there is no population to weight the scores by.")
+    return float(np.average(x, weights=w))
 
 
 def population_by_quintile(data: pd.DataFrame, england: pd.DataFrame | None = None, *,
                            quantile: str = "imd_quintile", population: str = "population") -> pd.DataFrame:
-    """People in each national quintile: the area's count and share next to England's share."""
-    if data[population].isna().any():
-        raise InvalidInputError(
-            f"column {population!r} has missing values; population shares need a population for every LSOA."
-        )
-    n = int(data[quantile].max()) if len(data) else 5
+    """People in each national quintile: the area's count and share next to England's share.
+
+    Raises :class:`InvalidInputError` for a missing or non-whole quantile (those LSOAs would drop out of every
+    share), an LSOA listed twice (counted twice), or a missing, negative or infinite population.
+    """
+    n = _check_quantile_frame(data, quantile, population, "data")
+    if england is not None:
+        n = max(n, _check_quantile_frame(england, quantile, population, "england"))
     cats = pd.Index(range(1, max(n, 5) + 1), name=quantile)
     area = data.groupby(quantile)[population].sum().reindex(cats, fill_value=0).astype(float)
     out = pd.DataFrame({"population": area, "share": area / area.sum()})
@@ -163,6 +180,34 @@ def population_by_quintile(data: pd.DataFrame, england: pd.DataFrame | None = No
         eng = england.groupby(quantile)[population].sum().reindex(cats, fill_value=0).astype(float)
         out["england_share"] = eng / eng.sum()
     return out.reset_index()
+
+
+def _check_quantile_frame(data: pd.DataFrame, quantile: str, population: str, what: str) -> int:
+    """Quantiles 1, 2, ... with no gap in the keys, one row per LSOA, populations present; the largest quantile."""
+    require_columns(data, quantile=quantile, population=population)
+    keys = ["lsoa_code", quantile, population] if "lsoa_code" in data else [quantile, population]
+    if data[population].isna().any():
+        raise InvalidInputError(
+            f"{what}: column {population!r} has missing values; population shares need a population for every "
+            f"LSOA ({describe_rows(data, data[population].isna().to_numpy(), keys)})."
+        )
+    check_finite_non_negative(data, population, arg="population")
+    q = pd.to_numeric(data[quantile], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isnan(q) | (q < 1) | (q != np.round(q))
+    if bad.any():
+        raise InvalidInputError(
+            f"{what}: column {quantile!r} must hold whole quantiles 1, 2, ... for every LSOA; offending "
+            f"{describe_rows(data, bad, keys)}. Those LSOAs would silently drop out of the shares: attach their "
+            "deprivation (attach_deprivation) or remove them."
+        )
+    if "lsoa_code" in data:
+        twice = data.duplicated("lsoa_code", keep=False).to_numpy()
+        if twice.any():
+            raise InvalidInputError(
+                f"{what}: an LSOA appears more than once (column 'lsoa_code') in {describe_rows(data, twice, keys)}; "
+                "its people would be counted twice. Keep one row per LSOA."
+            )
+    return int(q.max()) if len(q) else 5
 
 
 def domain_summary(data: pd.DataFrame, *, most_deprived: int = 2) -> pd.DataFrame:
@@ -182,6 +227,9 @@ def domain_summary(data: pd.DataFrame, *, most_deprived: int = 2) -> pd.DataFram
 
 def most_deprived_lsoas(data: pd.DataFrame, k: int = 10) -> pd.DataFrame:
     """The ``k`` most deprived LSOAs of ``data`` by national rank."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise InvalidInputError(f"k must be a whole number of LSOAs (0 or more); got {k!r}.")
+    require_columns(data, imd_rank="imd_rank")
     cols = [c for c in ["lsoa_code", "lsoa_name", "lad_name", "imd_score", "imd_rank", "imd_decile", "population"]
             if c in data]
     return data.nsmallest(k, "imd_rank")[cols].reset_index(drop=True)

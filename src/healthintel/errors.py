@@ -40,6 +40,24 @@ class ChecksumMismatchError(HealthIntelError):
     """A fetched file does not match the checksum recorded in the data catalog."""
 
 
+class StorageError(HealthIntelError, OSError):
+    """A file or folder cannot be read or written: permission denied, a read-only or full disk.
+
+    The message names the path and the fix; ``path`` holds it (or None).
+    """
+
+    def __init__(self, message: str, *, path=None):
+        super().__init__(message)
+        self.path = None if path is None else str(path)
+
+    def __str__(self) -> str:  # OSError would otherwise format its own errno/strerror text
+        return str(self.args[0]) if self.args else ""
+
+
+class CorruptFileError(HealthIntelError, ValueError):
+    """A file healthintel wrote or caches (manifest, cache metadata, render state) cannot be parsed."""
+
+
 class RenderError(HealthIntelError):
     """A chapter could not be rendered (bad parameters, failed execution, export failure)."""
 
@@ -67,8 +85,33 @@ class FingertipsPayloadError(FingertipsError):
     """A Fingertips response is not what the endpoint returns (HTML error page, truncated CSV, wrong JSON shape)."""
 
 
+class FingertipsTimeoutError(FingertipsError):
+    """A Fingertips request did not complete within its whole-request deadline (connect, headers and body)."""
+
+    transient = True  # worth retrying; a stale cached answer may stand in
+
+
+class FingertipsConnectionError(FingertipsError):
+    """A Fingertips request failed in transport: DNS, refused or reset connection, TLS, protocol error."""
+
+    transient = True
+
+
+class FingertipsRedirectError(FingertipsError):
+    """A Fingertips request was redirected too many times (a redirect loop) or to an unusable address."""
+
+
+class FingertipsDecodingError(FingertipsPayloadError):
+    """A Fingertips response body could not be decoded (bad ``Content-Encoding``, or text that is not UTF-8)."""
+
+
 class HealthIntelWarning(UserWarning):
     """Base class of healthintel warnings."""
+
+
+class QuantileTieWarning(HealthIntelWarning):
+    """Areas with tied values straddle a quantile boundary: they share one quantile, so the quantiles are not of
+    equal size (PHEindicatormethods asks for a manual review)."""
 
 
 class SuppressionWarning(HealthIntelWarning):

@@ -113,6 +113,11 @@ def grouper(data: pd.DataFrame, by) -> Groups:
 def numeric(data: pd.DataFrame, column: str, *, arg: str) -> np.ndarray:
     """A column as float64, with a clear error when it is not numeric."""
     s = data[column]
+    if pd.api.types.is_bool_dtype(s) and len(s):
+        raise InvalidInputError(
+            f"{arg} column {column!r} holds True/False values, not numbers; pass the column of counts or values "
+            "(or convert deliberately with .astype(int))."
+        )
     if not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
         raise InvalidInputError(
             f"{arg} column {column!r} must be numeric; it has dtype {s.dtype}. Convert it with pd.to_numeric."
@@ -123,15 +128,15 @@ def numeric(data: pd.DataFrame, column: str, *, arg: str) -> np.ndarray:
 
 
 def check_finite_non_negative(data: pd.DataFrame, column: str, *, arg: str, by=None, allow_na=False) -> None:
-    """Raise when ``column`` has negative (or, unless allowed, missing) values, naming the rows."""
+    """Raise when ``column`` has negative or infinite (or, unless allowed, missing) values, naming the rows."""
     values = numeric(data, column, arg=arg)
-    bad = values < 0
+    bad = (values < 0) | np.isinf(values)
     if not allow_na:
         bad |= np.isnan(values)
     if bad.any():
         keys = as_list(by) + [column]
         raise InvalidInputError(
-            f"{arg} column {column!r} must be a non-negative number"
+            f"{arg} column {column!r} must be a non-negative, finite number"
             f"{'' if allow_na else ' with no missing values'}; offending "
             f"{describe_rows(data, bad, keys)}. Correct or remove these rows."
         )

@@ -148,6 +148,14 @@ def validate_inputs(deaths: pd.DataFrame, population: pd.DataFrame, *, vintage: 
     """
     d = _schema(deaths, DEATHS_SCHEMA, "deaths")
     p = _schema(population, POPULATION_SCHEMA, "population")
+    for frame, what in ((d, "deaths"), (p, "population")):
+        twice = frame.duplicated(["lsoa_code", "sex", "age", "year"], keep=False).to_numpy()
+        if twice.any():
+            raise InvalidInputError(
+                f"{what} has more than one row for the same lsoa_code, sex, age and year (columns 'lsoa_code', "
+                f"'sex', 'age', 'year'): {describe_rows(frame, twice, ['lsoa_code', 'sex', 'age', 'year', what])}. "
+                f"They would be counted twice: remove the duplicates, or sum them first (one row per LSOA x sex x "
+                "age x year).")
     geography.check_lsoa_codes(d["lsoa_code"].drop_duplicates(), vintage, column="lsoa_code (deaths)")
     geography.check_lsoa_codes(p["lsoa_code"].drop_duplicates(), vintage, column="lsoa_code (population)")
     if not set(d["age"].unique()) <= set(BANDS.tolist()):
@@ -193,7 +201,7 @@ def aggregate(deaths: pd.DataFrame, population: pd.DataFrame, groups: pd.DataFra
     every group-year, deaths 0 where none were recorded).
     """
     d, p = validate_inputs(deaths, population, vintage=vintage, years=years)
-    keys = [c for c in groups.columns if c != "lsoa_code"]
+    keys = _check_groups(groups)
     gp = p.merge(groups, on="lsoa_code", how="inner").groupby(keys + ["sex", "age", "year"], observed=True,
                                                                as_index=False)["population"].sum()
     gd = d.merge(groups, on="lsoa_code", how="inner").groupby(keys + ["sex", "age", "year"], observed=True,
@@ -201,6 +209,27 @@ def aggregate(deaths: pd.DataFrame, population: pd.DataFrame, groups: pd.DataFra
     out = gp.merge(gd, on=keys + ["sex", "age", "year"], how="left")
     out["deaths"] = out["deaths"].fillna(0).astype("int64")
     return out
+
+
+def _check_groups(groups: pd.DataFrame) -> list[str]:
+    """The group columns of an LSOA -> group map; an error for a missing key or an LSOA mapped twice."""
+    if not isinstance(groups, pd.DataFrame) or "lsoa_code" not in groups:
+        raise InvalidInputError("groups must be a DataFrame with an 'lsoa_code' column and the group column(s).")
+    keys = [c for c in groups.columns if c != "lsoa_code"]
+    if not keys:
+        raise InvalidInputError("groups has no group column besides 'lsoa_code' (e.g. 'lad_code' or 'decile').")
+    blank = groups[keys + ["lsoa_code"]].isna().any(axis=1).to_numpy()
+    if blank.any():
+        raise InvalidInputError(
+            f"groups has missing values in {describe_rows(groups, blank, ['lsoa_code'] + keys)}: those LSOAs "
+            "would silently drop out of every total. Give every LSOA its group, or remove the rows.")
+    twice = groups.duplicated("lsoa_code", keep=False).to_numpy()
+    if twice.any():
+        raise InvalidInputError(
+            "groups maps an LSOA more than once (column 'lsoa_code'): "
+            f"{describe_rows(groups, twice, ['lsoa_code'] + keys)}. Its deaths and population would be counted "
+            "twice: keep one row per LSOA.")
+    return keys
 
 
 def pool(data: pd.DataFrame, period: str, by) -> pd.DataFrame:
@@ -212,6 +241,11 @@ def pool(data: pd.DataFrame, period: str, by) -> pd.DataFrame:
         raise InvalidInputError(f"period {period} needs years {yrs}, but the data hold {sorted(have)}; choose a "
                                 "period inside the data's years.")
     sub = data[data["year"].isin(yrs)]
+    blank = sub[by + ["sex", "age"]].isna().any(axis=1).to_numpy()
+    if blank.any():
+        raise InvalidInputError(
+            f"pool: missing group, sex or age in {describe_rows(sub, blank, by + ['sex', 'age', 'year'])}; these "
+            "rows would drop out of the totals. Fill in the keys or remove the rows.")
     out = sub.groupby(by + ["sex", "age"], observed=True, as_index=False)[["deaths", "population"]].sum()
     out["period"] = period
     return out
@@ -228,45 +262,88 @@ def le_table(pooled: pd.DataFrame, by, *, le_age=(0, 65), confidence=0.95) -> pd
     return out
 
 
-def gap(decile_le: pd.DataFrame, *, quantile: str = "decile", by=None) -> pd.DataFrame:
-    """Gap in LE between the least and most deprived category (highest minus 1) with a 95% CI
-    (``sqrt(SE1^2 + SEn^2)``, the two groups being independent)."""
+def _n_categories(frame: pd.DataFrame, quantile: str, n_quantiles: int | None) -> int:
+    """The number of categories: given, else 10 for deciles, 5 for quintiles, else the largest label."""
+    if n_quantiles:
+        return int(n_quantiles)
+    if "decile" in quantile:
+        return 10
+    if "quintile" in quantile:
+        return 5
+    return int(pd.to_numeric(frame[quantile]).max())
+
+
+def gap(decile_le: pd.DataFrame, *, quantile: str = "decile", by=None, n_quantiles: int | None = None) -> pd.DataFrame:
+    """Gap in LE between the least and most deprived category (``n`` minus 1) with a 95% CI
+    (``sqrt(SE1^2 + SEn^2)``, the two groups being independent).
+
+    Every group gets a row: where category 1 or ``n`` (default 10 for deciles, 5 for quintiles) is missing or its
+    LE suppressed, the gap is NA with a ``suppression_reason`` (never the gap to the highest category present).
+    """
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     keys = by + [c for c in ("sex", "period", "le_age") if c in decile_le and c not in by]
-    top = decile_le[quantile].max()
-    most = decile_le[decile_le[quantile] == 1].set_index(keys)
-    least = decile_le[decile_le[quantile] == top].set_index(keys)
-    out = pd.DataFrame(index=most.index)
-    out["most_deprived"] = most["value"]
-    out["least_deprived"] = least["value"]
-    out["value"] = least["value"] - most["value"]
-    se = np.sqrt(least["se"] ** 2 + most["se"] ** 2)
+    top = _n_categories(decile_le, quantile, n_quantiles)
+    dup = decile_le.duplicated(keys + [quantile], keep=False).to_numpy()
+    if dup.any():
+        raise InvalidInputError(f"gap: more than one row per group and {quantile} in "
+                                f"{describe_rows(decile_le, dup, keys + [quantile])}; give one LE per category.")
+    groups = decile_le[keys].drop_duplicates().reset_index(drop=True) if keys else pd.DataFrame(index=[0])
+    cols = ["value", "se"]
+    most = decile_le[decile_le[quantile] == 1][keys + cols].rename(columns={"value": "most_deprived", "se": "se1"})
+    least = decile_le[decile_le[quantile] == top][keys + cols].rename(columns={"value": "least_deprived",
+                                                                               "se": "sen"})
+    if keys:
+        out = groups.merge(most, on=keys, how="left").merge(least, on=keys, how="left")
+    else:
+        out = pd.concat([most.reset_index(drop=True), least.reset_index(drop=True)], axis=1).reindex([0])
+    out["value"] = out["least_deprived"] - out["most_deprived"]
+    se = np.sqrt(out["sen"] ** 2 + out["se1"] ** 2)
     out["lower_ci"] = out["value"] - 1.959964 * se
     out["upper_ci"] = out["value"] + 1.959964 * se
     out["statistic"] = f"Gap in life expectancy, {quantile} {top} minus {quantile} 1"
-    return out.reset_index()
+    reason = np.where(out["value"].isna(), f"no life expectancy for {quantile} 1 or {top} (missing or suppressed)",
+                      None)
+    out["suppression_reason"] = pd.array(reason, dtype="string")
+    return out.drop(columns=["se1", "sen"])
 
 
 def sii(decile_le: pd.DataFrame, *, quantile: str = "decile", by=None, repetitions: int = 100_000,
-        seed: int = 92901) -> pd.DataFrame:
+        seed: int = 92901, n_quantiles: int | None = None) -> pd.DataFrame:
     """Slope index of inequality in LE across the categories (1 = most deprived) per ``by`` x sex x period x
     le_age, weighted by each category's population, limits simulated from the LE CIs (Fingertips 92901).
-    Groups where any category's LE is suppressed are dropped (with the stats module's warning silenced: see
-    :func:`suppression_notes`)."""
+
+    Every group gets a row. As PHEindicatormethods and Fingertips do, the SII is not calculated (NA, with the
+    reason in ``suppression_reason`` and one :class:`~healthintel.errors.SuppressionWarning`) when any of the
+    ``n_quantiles`` categories (default 10 for deciles, 5 for quintiles) is missing or its LE is suppressed: a
+    suppressed value is never filled in, and 9 deciles are never fitted as if they were the whole set.
+    """
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     keys = by + [c for c in ("sex", "period", "le_age") if c in decile_le and c not in by]
-    data = decile_le.dropna(subset=["lower_ci", "upper_ci"]).copy()
+    missing = [c for c in keys + [quantile, "value", "lower_ci", "upper_ci", "population_used", "le_age"]
+               if c not in decile_le]
+    if missing:
+        raise InvalidInputError(f"sii needs the columns of le_table() by {quantile!r}; {missing} are missing.")
+    n = _n_categories(decile_le, quantile, n_quantiles)
     # every age is weighted by the category's whole population (population_used at birth), as Fingertips does
     base = [k for k in keys if k != "le_age"] + [quantile]
     at_birth = decile_le[decile_le["le_age"] == 0][base + ["population_used"]].rename(
         columns={"population_used": "weight"})
-    data = data.merge(at_birth, on=base, how="left")
-    data["value"] = data["value"].fillna((data["lower_ci"] + data["upper_ci"]) / 2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = slope_index_of_inequality(data, quantile, "weight", value="value", lower_ci="lower_ci",
-                                        upper_ci="upper_ci", by=keys, repetitions=repetitions, seed=seed)
+    data = decile_le.merge(at_birth, on=base, how="left", validate="m:1")
+    out = slope_index_of_inequality(data, quantile, "weight", value="value", lower_ci="lower_ci",
+                                    upper_ci="upper_ci", by=keys, repetitions=repetitions, seed=seed,
+                                    incomplete="na", quantiles=range(1, n + 1))
     return out.rename(columns={"sii": "value", "sii_lower_ci": "lower_ci", "sii_upper_ci": "upper_ci"})
+
+
+def _explain(reason: str) -> str:
+    if reason in SUPPRESSION_EXPLAINED:
+        return SUPPRESSION_EXPLAINED[reason]
+    if reason.startswith("incomplete data"):
+        return ("the SII needs a life expectancy for every category; it is not calculated when one is missing or "
+                "suppressed (PHEindicatormethods, Fingertips).")
+    if reason.startswith("no life expectancy for"):
+        return "the gap needs the life expectancy of both the most and the least deprived category."
+    return ""
 
 
 def suppression_notes(*tables: pd.DataFrame, labels: list[str] | None = None) -> pd.DataFrame:
@@ -279,7 +356,7 @@ def suppression_notes(*tables: pd.DataFrame, labels: list[str] | None = None) ->
         counts = t["suppression_reason"].dropna().value_counts()
         for reason, n in counts.items():
             rows.append({"table": name, "reason": str(reason), "values": int(n),
-                         "explanation": SUPPRESSION_EXPLAINED.get(str(reason), "")})
+                         "explanation": _explain(str(reason))})
     return pd.DataFrame(rows, columns=["table", "reason", "values", "explanation"])
 
 
@@ -504,9 +581,10 @@ def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFram
     lad_names = dict(zip(lsoas["lad_code"], lsoas["lad_name"], strict=False))
     districts = district_results(agg, eng_le, period, sexes, lad_names)
     comp = comparator_results(eng, area_le, eng_le, place, comparators, period, sexes)
-    suppressed = suppression_notes(area_le, dec["deciles"], districts, comp, dec["deciles_by_period"],
+    suppressed = suppression_notes(area_le, dec["deciles"], districts, comp, dec["deciles_by_period"], dec["gap"],
+                                   dec["sii"], dec["sii_trend"],
                                    labels=["area by period", f"{decile_basis} deciles", "districts", "comparators",
-                                           "deciles by period (SII trend)"])
+                                           "deciles by period (SII trend)", "gap", "SII", "SII trend"])
     return LifeExpectancyResults(
         headline=of_sexes(benchmarked[benchmarked["period"] == period], sexes),
         trend=trend_results(area_le, benchmarked, sexes),

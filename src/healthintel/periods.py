@@ -58,7 +58,9 @@ def parse_period(label) -> tuple[float, float]:
 
 def parse_periods(data: pd.DataFrame, column: str, *, arg: str = "period") -> tuple[np.ndarray, np.ndarray]:
     """Start and length arrays for a period column; unreadable labels raise an error naming the rows."""
-    uniques, codes = np.unique(data[column].astype(str).to_numpy(), return_inverse=True) if len(data) else ([], [])
+    col = data[column]
+    text = col.astype(object).where(col.notna(), "").astype(str).to_numpy(dtype=object)  # missing -> unreadable
+    uniques, codes = np.unique(text, return_inverse=True) if len(data) else ([], [])
     parsed = np.array([parse_period(_back(u)) for u in uniques], dtype=float).reshape(-1, 2)
     start = parsed[codes, 0] if len(data) else np.array([])
     length = parsed[codes, 1] if len(data) else np.array([])

@@ -1,7 +1,9 @@
 """The ``healthintel`` command line: ``data fetch``/``data list``, ``render`` and ``version``.
 
 Exit codes: 0 success; 1 a chapter failed to render or data could not be fetched; 2 bad arguments or
-parameters (typer's usage errors also exit 2).
+parameters (typer's usage errors also exit 2); 3 a file or folder cannot be read or written (permission denied,
+read-only or full disk); 4 the network failed; 5 a corrupt manifest, cache or data file; 70 an internal error.
+Every expected failure ends as one line on stderr (:mod:`healthintel.cli.failures`), never a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from .. import __version__
-from ..errors import HealthIntelError
+from ..errors import CorruptFileError, HealthIntelError
+from .failures import classify, guarded
 
 app = typer.Typer(help="healthintel: population-health analytics and JSNA chapters for England.",
                   no_args_is_help=True, add_completion=False)
@@ -32,12 +35,30 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _manifest_files() -> dict:
+    """The ``files`` of data/raw/MANIFEST.json; a :class:`CorruptFileError` naming it when it cannot be parsed."""
+    from .. import config
+    from ..sources.catalog import MANIFEST, read_manifest
+
+    try:
+        manifest = read_manifest()
+        files = manifest["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        if isinstance(exc, HealthIntelError):
+            raise
+        raise CorruptFileError(
+            f"{config.raw_dir() / MANIFEST} is corrupt ({type(exc).__name__}: {exc}). Delete it and run "
+            "`healthintel data fetch --force` to verify and record the files again.") from None
+    return files
+
+
 @data_app.command("list")
+@guarded
 def data_list() -> None:
     """List the datasets in the catalog and whether each is in data/raw."""
-    from ..sources.catalog import catalog, read_manifest
+    from ..sources.catalog import catalog
 
-    manifest = read_manifest()["files"]
+    manifest = _manifest_files()
     table = Table("id", "title", "vintage", "in data/raw")
     for ds in catalog().values():
         table.add_row(ds.id, ds.title, ds.vintage, "yes" if ds.id in manifest else "no")
@@ -45,6 +66,7 @@ def data_list() -> None:
 
 
 @data_app.command("fetch")
+@guarded
 def data_fetch(
     dataset: list[str] | None = typer.Option(None, "--dataset", "-d", help="Catalog id (repeatable); all if omitted."),
     mirror: Path | None = typer.Option(
@@ -57,6 +79,7 @@ def data_fetch(
     from ..sources.catalog import catalog, fetch
 
     ids = dataset or list(catalog())
+    _manifest_files()  # a corrupt manifest is named before anything is fetched
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
                   transient=False) as progress:
         task = progress.add_task("Fetching data", total=len(ids))
@@ -64,8 +87,9 @@ def data_fetch(
             records = fetch(ids, mirror=None if no_mirror else (mirror or "default"), offline=offline, force=force,
                             progress=lambda rec: progress.advance(task))
         except HealthIntelError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(1) from None
+            code, message = classify(exc)
+            console.print(f"[red]error:[/red] {' '.join(message.split())}", soft_wrap=True, highlight=False)
+            raise typer.Exit(code) from None
     counts: dict[str, int] = {}
     for r in records:
         counts[r.action] = counts.get(r.action, 0) + 1
@@ -87,7 +111,7 @@ def _register_render(target: typer.Typer = app) -> None:
             console.print(f"[red]error:[/red] rendering is unavailable: {reason}")
             raise typer.Exit(1) from None
     else:
-        target.command("render")(render)
+        target.command("render")(guarded(render))
 
 
 _register_render()

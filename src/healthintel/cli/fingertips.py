@@ -1,7 +1,8 @@
 """``healthintel data fingertips …``: fetch indicator data into the cache, list areas, inspect the cache.
 
-Exit codes as for the rest of the CLI: 0 success, 1 the request failed (offline and not cached, HTTP error,
-malformed payload), 2 bad arguments.
+Exit codes as for the rest of the CLI (:mod:`healthintel.cli.failures`): 0 success, 1 the request failed
+(offline and not cached, HTTP error, malformed payload), 2 bad arguments, 3 the cache folder cannot be written,
+4 the network failed (timeout, connection, redirect loop, undecodable answer).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import HealthIntelError
+from .failures import guarded
 
 fingertips_app = typer.Typer(help="OHID Fingertips indicators: cached, offline-capable (legacy or FingertipsNext API).",
                              no_args_is_help=True)
@@ -33,11 +35,15 @@ def _client(backend, offline, max_age, cache_dir):
 
 
 def _fail(exc: HealthIntelError):
-    typer.echo(f"error: {exc}", err=True)  # unwrapped: the message carries the request URL
-    raise typer.Exit(1)
+    from .failures import classify
+
+    code, message = classify(exc)  # 1 not available / HTTP error / bad payload, 4 network, 3 cache not writable
+    typer.echo(f"error: {' '.join(message.split())}", err=True)  # one line, unwrapped: it carries the request URL
+    raise typer.Exit(code)
 
 
 @fingertips_app.command("fetch")
+@guarded
 def fetch(
     indicator: list[int] = typer.Option(..., "--indicator", "-i", help="Indicator id (repeatable)."),
     area_type: str = typer.Option(..., "--area-type", "-a", help="Area type: legacy id (502) or Next key."),
@@ -77,6 +83,7 @@ def fetch(
 
 
 @fingertips_app.command("areas")
+@guarded
 def areas(
     area_type: str = typer.Option(..., "--area-type", "-a", help="Area type: legacy id (502) or Next key."),
     backend: str = _BACKEND, offline: bool = _OFFLINE, max_age: str = _MAX_AGE, cache_dir: Path | None = _CACHE,
@@ -94,6 +101,7 @@ def areas(
 
 
 @fingertips_app.command("cache-info")
+@guarded
 def cache_info(cache_dir: Path | None = _CACHE) -> None:
     """List the cached responses: URL, API generation, fetched-at, age and size."""
     from ..sources.fingertips.http import FingertipsCache

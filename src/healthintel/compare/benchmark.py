@@ -100,6 +100,27 @@ def _comparator_columns(data, comparator, on, value, lower_ci, upper_ci):
     return np.full(n, v), nan, nan
 
 
+def _check_finite(data, values, columns) -> None:
+    """No infinite value in any of ``values`` (arrays aligned to ``data``), naming the column and rows."""
+    for arr, column in zip(values, columns):
+        if np.isinf(arr).any():
+            raise InvalidInputError(
+                f"column {column!r} has infinite values in {describe_rows(data, np.isinf(arr), [column])}. "
+                "Replace them with the real figures, or leave them missing (the row is then not compared)."
+            )
+
+
+def _check_ordered(data, lo, hi, lo_name, hi_name, what="confidence limits") -> None:
+    """Lower limits must not be above upper limits: swapped columns would turn 'Similar' into Better/Worse."""
+    with np.errstate(invalid="ignore"):
+        bad = lo > hi
+    if bad.any():
+        raise InvalidInputError(
+            f"{what}: {lo_name!r} is above {hi_name!r} in {describe_rows(data, bad, [lo_name, hi_name])}. The "
+            "limits look swapped: pass the lower and upper limit columns the right way round."
+        )
+
+
 def _col(data, column, arg):
     if column is None or column not in data.columns:
         return np.full(len(data), np.nan)
@@ -164,6 +185,14 @@ def benchmark(
         "Not compared"), ``comparator_value`` and ``benchmark_method``. Rows with a missing value, CI, comparator
         or denominator are "Not compared", never an error.
 
+    Raises
+    ------
+    InvalidInputError
+        Infinite values, limits or comparators; a lower limit above its upper limit (swapped columns would turn
+        Similar into Better/Worse), a 99.8% interval inside the 95% one; a negative denominator; for
+        ``spc_proportion`` a value outside 0..``multiplier``; a confidence that is not 0.95/0.998; an unknown
+        method or polarity.
+
     Notes
     -----
     Every comparer computes the raw result as if high were good and then adjusts for polarity
@@ -184,12 +213,16 @@ def benchmark(
     x = numeric(data, value, arg="value")
     cmp, cmp_lo, cmp_hi = _comparator_columns(data, comparator, on, value if isinstance(comparator, pd.DataFrame)
                                               else None, comparator_lower_ci, comparator_upper_ci)
+    _check_finite(data, (x, cmp, cmp_lo, cmp_hi), (value, "comparator", comparator_lower_ci, comparator_upper_ci))
+    _check_ordered(data, cmp_lo, cmp_hi, comparator_lower_ci, comparator_upper_ci, "comparator confidence limits")
     raw = np.full(len(data), np.nan)
     ok = ~np.isnan(x) & ~np.isnan(cmp)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method in ("ci_overlap_95", "ci_overlap_99_8", "ci_overlap_95_99_8", "double_ci_overlap"):
             require_columns(data, lower_ci=lower_ci, upper_ci=upper_ci)
             lo, hi = numeric(data, lower_ci, arg="lower_ci"), numeric(data, upper_ci, arg="upper_ci")
+            _check_finite(data, (lo, hi), (lower_ci, upper_ci))
+            _check_ordered(data, lo, hi, lower_ci, upper_ci)
             ok &= ~np.isnan(lo) & ~np.isnan(hi)
             if method == "double_ci_overlap":
                 ok &= ~np.isnan(cmp_lo) & ~np.isnan(cmp_hi)
@@ -202,6 +235,10 @@ def benchmark(
                     require_columns(data, lower_ci_99_8=lower_ci_99_8, upper_ci_99_8=upper_ci_99_8)
                     lo2 = numeric(data, lower_ci_99_8, arg="lower_ci_99_8")
                     hi2 = numeric(data, upper_ci_99_8, arg="upper_ci_99_8")
+                    _check_finite(data, (lo2, hi2), (lower_ci_99_8, upper_ci_99_8))
+                    _check_ordered(data, lo2, hi2, lower_ci_99_8, upper_ci_99_8)
+                    _check_ordered(data, lo2, lo, lower_ci_99_8, lower_ci, "the 99.8% interval must contain the 95%")
+                    _check_ordered(data, hi, hi2, upper_ci, upper_ci_99_8, "the 99.8% interval must contain the 95%")
                     ok &= ~np.isnan(lo2) & ~np.isnan(hi2)
                     beyond = (cmp < lo2) | (cmp > hi2)
                     raw = np.where(beyond & (raw != 0), 2 * raw, raw)
@@ -210,6 +247,19 @@ def benchmark(
                 raise InvalidInputError(f"method {method!r} needs denominator='<column>' (the area's denominator).")
             require_columns(data, denominator=denominator)
             n = numeric(data, denominator, arg="denominator")
+            _check_finite(data, (n,), (denominator,))
+            if (n < 0).any():
+                raise InvalidInputError(
+                    f"denominator column {denominator!r} must not be negative: "
+                    f"{describe_rows(data, n < 0, [denominator])}."
+                )
+            if method == "spc_proportion" and ((x < 0) | (x > multiplier)).any():
+                bad = (x < 0) | (x > multiplier)
+                raise InvalidInputError(
+                    f"value column {value!r} must be a proportion between 0 and multiplier={multiplier:g}: "
+                    f"{describe_rows(data, bad, [value])}. Set multiplier= to the scale of the values (100 for "
+                    "percentages, 1 for fractions)."
+                )
             ok &= ~np.isnan(n) & (n > 0)
             levels = _spc_levels(confidence)
             raw = np.zeros(len(data))
@@ -238,7 +288,12 @@ def _spc_levels(confidence) -> list[float]:
     values = list(confidence) if isinstance(confidence, (list, tuple)) else [confidence]
     zs = []
     for c in values:
-        c = float(c)
+        try:
+            c = float(c)
+        except (TypeError, ValueError):
+            raise InvalidInputError(
+                f"confidence must be 0.95, 0.998 or the pair (0.95, 0.998) (or 95, 99.8); got {confidence!r}."
+            ) from None
         c = c / 100 if c > 1 else c
         if abs(c - 0.95) < 1e-9:
             zs.append(Z95)
@@ -307,6 +362,7 @@ def quintile_benchmark(
     pol = parse_polarity(polarity)
     require_columns(data, value=value, by=by)
     x = numeric(data, value, arg="value")
+    _check_finite(data, (x,), (value,))
     groups = grouper(data, by)
     valid = ~np.isnan(x)
     n_valid = np.bincount(groups.codes[valid], minlength=groups.n)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, describe_rows
 from ..frames import as_list, grouper, numeric, require_columns
+from ..stats._ci import check_multiplier
 from ..periods import parse_periods
 from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity
 
@@ -79,6 +80,7 @@ def recent_trend(
     method: str = "auto",
     multiplier: float = 100,
     missing_ci: str = "fingertips",
+    comparator_method=None,
 ) -> pd.DataFrame:
     """The Fingertips recent-trend marker for each group's last five unbroken points.
 
@@ -104,9 +106,10 @@ def recent_trend(
     by : str or list of str, optional
         Group columns (area, sex…): one output row per group.
     method : {"auto", "chi2_linear", "weighted_regression"}, default "auto"
-        ``auto`` uses the chi-squared test for linear trend when ``value_type`` is "proportion" and ``count`` and
-        ``denominator`` are given (Fingertips' SPC-for-proportions indicators) and the weighted regression
-        otherwise. Force ``weighted_regression`` for a proportion benchmarked by CI overlap, as Fingertips does.
+        ``auto`` follows Fingertips (``TrendMarkerCalculator``): the chi-squared test for linear trend only for
+        indicators benchmarked by "SPC for proportions" (``comparator_method="spc_proportion"``, which needs
+        ``count`` and ``denominator``), the inverse-variance weighted regression for every other indicator —
+        proportions benchmarked by CI overlap included.
     multiplier : float, default 100
         Scale of ``value`` relative to count/denominator (100 for percentages); the chi-squared path reports its
         slope on this scale.
@@ -115,6 +118,10 @@ def recent_trend(
         Fingertips only requires value, count and denominator for a valid point; with a missing CI its statistic
         is undefined and the platform shows "No significant change" (reproduced by default, e.g. FingertipsNext's
         GP-population series). ``"cannot"`` gives "Cannot be calculated" instead (clearer in a report).
+    comparator_method : str or int, optional
+        The indicator's Fingertips benchmarking method. ``"spc_proportion"`` ("SPC for proportions", "Control
+        limits for proportions", Fingertips id 5) selects the chi-squared path under ``method="auto"``; anything
+        else (or None) the weighted regression.
 
     Returns
     -------
@@ -132,8 +139,8 @@ def recent_trend(
     Test on the last five points, t = 1..5:
 
     - chi-squared for linear trend (Cochran–Armitage) with R = Σr, N = Σn:
-      χ² = N(N·Σt·r − R·Σt·n)² / [R(N−R)(N·Σt²·n − (Σt·n)²)]; the robustness check uses inverse-variance
-      weighted slopes of logit(p) (empirical logit, p = (r+½)/(n+1));
+      χ² = N(N·Σt·r − R·Σt·n)² / [R(N−R)(N·Σt²·n − (Σt·n)²)]; the direction and the robustness check use
+      unweighted least-squares slopes of log(r/(n−r)) on t, as ``NoOutliersCheckForProportion`` does;
     - weighted regression: w = 1/SE², SE = (UCI − LCI)/3.92, χ² = (b/SE_b)² = b²·Σw(t−t̄)².
 
     Significant when χ² > 9.5493 and the slope has the same sign in the full fit and all five leave-one-out
@@ -146,6 +153,7 @@ def recent_trend(
     vt, pol, method = _check_arguments(
         data, period=period, value=value, count=count, denominator=denominator, lower_ci=lower_ci,
         upper_ci=upper_ci, value_type=value_type, polarity=polarity, by=by, method=method,
+        comparator_method=comparator_method,
     )
     if len(data) == 0:  # nothing to assess: no groups, no rows
         cols = as_list(by) + ["trend", "chi2", "slope", "n_points", "latest_period", "trend_method", "reason"]
@@ -156,6 +164,7 @@ def recent_trend(
                           upper_ci=upper_ci)
     if missing_ci not in ("fingertips", "cannot"):
         raise InvalidInputError(f"missing_ci must be 'fingertips' or 'cannot'; got {missing_ci!r}.")
+    multiplier = check_multiplier(multiplier)
     runs = _latest_runs(data, groups, start, length, cols["valid"], period)
     reason = _invalid_reasons(runs, groups.n, vt, value_type)
     calc = reason == ""
@@ -164,12 +173,12 @@ def recent_trend(
         equal = (win["R"] == win["N"]).any(axis=1)
         reason[calc & equal] = "a point has count = denominator"
         calc &= ~equal
-    chi2_c, slope_c, robust = _trend_statistics(method, win, multiplier)
+    chi2_c, slope_c, robust, direction = _trend_statistics(method, win, multiplier)
     chi2, slope, calc = _apply_validity(chi2_c, slope_c, calc, reason, win, method, missing_ci)
 
     up, down = _direction_labels(pol)
     significant = calc & (chi2 > CHI2_THRESHOLD) & robust
-    trend = np.where(~calc, CANNOT, np.where(significant, np.where(slope > 0, up, down), NO_CHANGE))
+    trend = np.where(~calc, CANNOT, np.where(significant, np.where(direction > 0, up, down), NO_CHANGE))
 
     out = groups.keys.copy()
     out["trend"] = trend.astype(object)
@@ -184,8 +193,19 @@ def recent_trend(
     return out
 
 
+_SPC_PROPORTION = {"spc_proportion", "spc for proportions", "spcforproportions", "control limits for proportions",
+                   "5"}
+
+
+def _is_spc_proportion(comparator_method) -> bool:
+    if comparator_method is None:
+        return False
+    text = str(comparator_method).strip().lower()
+    return text in _SPC_PROPORTION or text.startswith("spc for proportions") or text.startswith("spcforproportions")
+
+
 def _check_arguments(data, *, period, value, count, denominator, lower_ci, upper_ci, value_type, polarity, by,
-                     method) -> tuple[str, str, str]:
+                     method, comparator_method=None) -> tuple[str, str, str]:
     """Validate the options; return the normalised value type, polarity and the resolved method."""
     if method not in ("auto", "chi2_linear", "weighted_regression"):
         raise InvalidInputError(f"method must be 'auto', 'chi2_linear' or 'weighted_regression'; got {method!r}.")
@@ -198,8 +218,14 @@ def _check_arguments(data, *, period, value, count, denominator, lower_ci, upper
     pol = parse_polarity(polarity)
     require_columns(data, period=period, value=value, count=count, denominator=denominator,
                     lower_ci=lower_ci, upper_ci=upper_ci, by=by)
+    spc = _is_spc_proportion(comparator_method)
+    if spc and not (count and denominator):
+        raise InvalidInputError(
+            "an indicator benchmarked by SPC for proportions gets the chi-squared trend, which needs "
+            "count='<column>' and denominator='<column>'."
+        )
     if method == "auto":
-        method = "chi2_linear" if (vt == "proportion" and count and denominator) else "weighted_regression"
+        method = "chi2_linear" if (spc and vt == "proportion") else "weighted_regression"
     if method == "chi2_linear" and not (count and denominator):
         raise InvalidInputError("method='chi2_linear' needs count='<column>' and denominator='<column>'.")
     if method == "weighted_regression" and not (lower_ci and upper_ci):
@@ -220,11 +246,44 @@ def _value_columns(data, *, value, count, denominator, lower_ci, upper_ci) -> di
         "lo": numeric(data, lower_ci, arg="lower_ci") if lower_ci else missing,
         "hi": numeric(data, upper_ci, arg="upper_ci") if upper_ci else missing,
     }
+    _check_values(data, cols, value=value, count=count, denominator=denominator, lower_ci=lower_ci,
+                  upper_ci=upper_ci)
     valid = ~np.isnan(cols["x"])
     if count and denominator:
         valid &= ~np.isnan(cols["r"]) & ~np.isnan(cols["n"]) & (cols["n"] > 0)
     cols["valid"] = valid
     return cols
+
+
+def _check_values(data, cols, *, value, count, denominator, lower_ci, upper_ci) -> None:
+    """Errors naming the rows: infinite values, negative counts or denominators, count > denominator, and
+    lower limits above upper limits (missing values are allowed: they break the run of valid points)."""
+    named = {"x": value, "r": count, "n": denominator, "lo": lower_ci, "hi": upper_ci}
+    for key, column in named.items():
+        if column and np.isinf(cols[key]).any():
+            raise InvalidInputError(
+                f"column {column!r} has infinite values in {describe_rows(data, np.isinf(cols[key]), [column])}. "
+                "Replace them with the real figures, or leave them missing."
+            )
+    with np.errstate(invalid="ignore"):
+        for key in ("r", "n"):
+            if named[key] and (cols[key] < 0).any():
+                raise InvalidInputError(
+                    f"{'count' if key == 'r' else 'denominator'} column {named[key]!r} must not be negative: "
+                    f"{describe_rows(data, cols[key] < 0, [named[key]])}."
+                )
+        if count and denominator and (cols["r"] > cols["n"]).any():
+            raise InvalidInputError(
+                f"count column {count!r} is greater than denominator column {denominator!r} in "
+                f"{describe_rows(data, cols['r'] > cols['n'], [count, denominator])}. Check the rows or swap the "
+                "arguments."
+            )
+        if lower_ci and upper_ci and (cols["lo"] > cols["hi"]).any():
+            raise InvalidInputError(
+                f"lower_ci column {lower_ci!r} is above upper_ci column {upper_ci!r} in "
+                f"{describe_rows(data, cols['lo'] > cols['hi'], [lower_ci, upper_ci])}: the limits are swapped. "
+                "Pass lower_ci= and upper_ci= the right way round."
+            )
 
 
 def _latest_runs(data, groups, start, length, valid, period) -> dict:
@@ -301,11 +360,11 @@ def _trend_statistics(method, win, multiplier):
             d = Ns * (t * t * N).sum(1) - (t * N).sum(1) ** 2
             chi2_c = Ns * a * a / (Rs * (Ns - Rs) * d)
             slope_c = a / d * multiplier  # Cochran–Armitage slope of the proportion, on the value scale
-            p = (R + 0.5) / (N + 1)
-            y = np.log(p / (1 - p))
-            w = N * p * (1 - p)
-            full, _ = _wls_slope(t, y, w)
-            loo, _ = _wls_slope(_loo(t), _loo(y), _loo(w))
+            # NoOutliersCheckForProportion: unweighted least squares of log(r / (n − r)) on t
+            y = np.log(R / (N - R))
+            ones = np.ones_like(y)
+            full, _ = _wls_slope(t, y, ones)
+            loo, _ = _wls_slope(_loo(t), _loo(y), _loo(ones))
         else:
             se = (U - L) / 3.92
             w = 1 / (se * se)
@@ -315,7 +374,7 @@ def _trend_statistics(method, win, multiplier):
             loo, _ = _wls_slope(_loo(t), _loo(X), _loo(w))
         sign = np.sign(full)
         robust = (sign != 0) & (np.sign(loo) == sign[:, None]).all(axis=1) & (np.sign(slope_c) == sign)
-    return chi2_c, slope_c, robust
+    return chi2_c, slope_c, robust, full
 
 
 def _apply_validity(chi2_c, slope_c, calc, reason, win, method, missing_ci):

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, SuppressionWarning, describe_rows
+from ..frames import numeric, require_columns
 from ..sources import published
 from .growth import CLINICAL
 from .ncmp import Prepared
@@ -80,11 +81,48 @@ def quantile_column(basis: str, n: int) -> str:
 
 def _pupils_of(data) -> tuple[pd.DataFrame, str]:
     if isinstance(data, Prepared):
-        return data.pupils, data.thresholds
-    if isinstance(data, pd.DataFrame) and "category" in data:
+        pupils, scheme = data.pupils, data.thresholds
+    elif isinstance(data, pd.DataFrame) and "category" in data:
         cats = list(data["category"].cat.categories) if hasattr(data["category"], "cat") else []
-        return data, "clinical" if cats == list(CLINICAL) else "population"
-    raise InvalidInputError("pass the result of obesity.prepare() (or its .pupils frame with a 'category' column).")
+        pupils, scheme = data, "clinical" if cats == list(CLINICAL) else "population"
+    else:
+        raise InvalidInputError(
+            "pass the result of obesity.prepare() (or its .pupils frame with a 'category' column).")
+    check_dates(pupils)
+    return pupils, scheme
+
+
+def check_dates(pupils: pd.DataFrame, today=None) -> None:
+    """Refuse impossible dates: a measurement in the future or before birth, an academic year that has not
+    started, or a measurement outside its academic year (1 September to 31 August). Raises
+    :class:`InvalidInputError` naming the column, example rows and the fix."""
+    today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+    shown = [c for c in ("pupil_id", "academic_year", "date_of_birth", "date_of_measurement") if c in pupils]
+    problems = []
+    start = None
+    if "academic_year" in pupils:
+        start = pd.to_numeric(pupils["academic_year"].astype("string").str[:4], errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan)
+        problems.append((start > today.year, "academic_year", "is an academic year that has not started yet"))
+    if "date_of_measurement" in pupils:
+        dom = pd.to_datetime(pupils["date_of_measurement"], errors="coerce")
+        problems.append(((dom > today).to_numpy(dtype=bool), "date_of_measurement", "is in the future"))
+        if "date_of_birth" in pupils:
+            dob = pd.to_datetime(pupils["date_of_birth"], errors="coerce")
+            problems.append(((dob > dom).to_numpy(dtype=bool), "date_of_birth", "is after the measurement"))
+        if start is not None:
+            year = dom.dt.year.to_numpy(dtype=float, na_value=np.nan)
+            month = dom.dt.month.to_numpy(dtype=float, na_value=np.nan)
+            inside = ((year == start) & (month >= 9)) | ((year == start + 1) & (month <= 8))
+            outside = ~inside & ~np.isnan(year) & ~np.isnan(start)
+            problems.append((outside, "date_of_measurement", "is outside its academic year (1 Sep - 31 Aug)"))
+    for mask, column, what in problems:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            raise InvalidInputError(
+                f"column {column!r} {what} in {describe_rows(pupils, mask, shown)}. These dates are impossible: "
+                "correct them in the extract, or remove the records before prepare()."
+            )
 
 
 def counts(data, *, by=None, measures=None) -> pd.DataFrame:
@@ -161,6 +199,41 @@ def _stack(data, by, basis, n, measure):
     return c.rename(columns={col: "quantile"}), by
 
 
+def _periods(data, by: list, basis: str, n: int) -> pd.DataFrame:
+    """Every ``by`` group of the analysed pupils (first-appearance order) with ``pupils_without_quantile``: the
+    pupils of the group who have no quantile on this basis, so are left out of the gap and the SII."""
+    pupils, _ = _pupils_of(data)
+    col = quantile_column(basis, n)
+    if col not in pupils:
+        raise InvalidInputError(f"column {col!r} is not in the pupil data (local quantiles need "
+                                "add_local_quantiles()).")
+    pupils = pupils[pupils["category"].notna()]
+    blank = pupils[by].isna().any(axis=1).to_numpy() if by else np.zeros(len(pupils), dtype=bool)
+    if blank.any():
+        raise InvalidInputError(f"by column(s) {by} have missing values in {describe_rows(pupils, blank, by)}; "
+                                "those pupils would drop out of every period. Fill them in or remove the rows.")
+    no_q = pupils[col].isna()
+    if not by:
+        return pd.DataFrame({"pupils_without_quantile": [int(no_q.sum())]})
+    out = no_q.groupby([pupils[c] for c in by], sort=False, observed=True).sum().rename("pupils_without_quantile")
+    return out.astype("int64").reset_index()
+
+
+def _every_period(out: pd.DataFrame, periods: pd.DataFrame, by: list, reason: str) -> pd.DataFrame:
+    """``out`` with a row for every period of ``periods`` (NA and ``reason`` where a period had no rows)."""
+    if by:
+        full = periods.merge(out, on=by, how="left", sort=False, indicator=True)
+    else:
+        full = pd.concat([periods, out.reset_index(drop=True)], axis=1).assign(_merge="both" if len(out) else
+                                                                               "left_only")
+    absent = (full.pop("_merge") == "left_only").to_numpy()
+    if "suppression_reason" not in full:
+        full["suppression_reason"] = pd.array([None] * len(full), dtype="string")
+    full["suppression_reason"] = full["suppression_reason"].astype("string").mask(absent, reason)
+    cols = [c for c in full.columns if c != "pupils_without_quantile"] + ["pupils_without_quantile"]
+    return full[cols]
+
+
 def deprivation_gap(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, by=("academic_year",),
                     confidence=0.95, area_name: str = "") -> pd.DataFrame:
     """The deprivation gap: prevalence in the most minus the least deprived quantile (percentage points).
@@ -188,12 +261,20 @@ def deprivation_gap(data, *, measure: str = "obesity", basis: str = "national", 
     from ..stats import proportion_difference, proportion_ratio
 
     c, by = _stack(data, by, basis, n, measure)
-    diff = proportion_difference(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
-                                 confidence=confidence, multiplier=100)
-    ratio = proportion_ratio(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
-                             confidence=confidence)
-    out = diff[by + ["numerator_1", "denominator_1", "numerator_2", "denominator_2", "proportion_1",
-                     "proportion_2", "value", "lower_ci", "upper_ci"]].copy()
+    periods = _periods(data, by, basis, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=SuppressionWarning)  # reported once below, for every period
+        diff = proportion_difference(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
+                                     confidence=confidence, multiplier=100) if _has(c, (1, n)) else None
+        ratio = proportion_ratio(c, "numerator", "denominator", group="quantile", compare=(1, n), by=by or None,
+                                 confidence=confidence) if diff is not None else None
+    keep = ["numerator_1", "denominator_1", "numerator_2", "denominator_2", "proportion_1", "proportion_2", "value",
+            "lower_ci", "upper_ci"]
+    if diff is None:
+        diff = pd.DataFrame(columns=by + keep + ["suppression_reason"])
+        ratio = pd.DataFrame(columns=["value", "lower_ci", "upper_ci"])
+    reason = diff["suppression_reason"] if "suppression_reason" in diff else pd.Series(pd.NA, index=diff.index)
+    out = diff[by + keep].copy()
     out = out.rename(columns={"proportion_1": "most_deprived", "proportion_2": "least_deprived",
                               "numerator_1": "numerator_most", "denominator_1": "denominator_most",
                               "numerator_2": "numerator_least", "denominator_2": "denominator_least"})
@@ -201,11 +282,30 @@ def deprivation_gap(data, *, measure: str = "obesity", basis: str = "national", 
     out["ratio"] = ratio["value"].to_numpy()
     out["ratio_lower_ci"] = ratio["lower_ci"].to_numpy()
     out["ratio_upper_ci"] = ratio["upper_ci"].to_numpy()
-    out["statistic"] = f"gap, most minus least deprived {'quintile' if n == 5 else 'decile'} (percentage points)"
+    out["suppression_reason"] = pd.array(reason.to_numpy(dtype=object), dtype="string")
+    unit = "quintile" if n == 5 else "decile"
+    why = f"no pupils with a {basis} {unit} in this period" if _has(c, (1, n)) else \
+        f"no pupils in {basis} {unit} 1 or {n} in any period"
+    out = _every_period(out, periods, by, why)
+    out["measure"] = measure
+    out["statistic"] = f"gap, most minus least deprived {unit} (percentage points)"
     out["method"] = "Newcombe hybrid score (difference); Katz log (ratio)"
     vintage = data.vintage if isinstance(data, Prepared) else "imd2019"
     out["quintile_basis"] = basis_label(basis, n, vintage=vintage, area_name=area_name)
+    _warn_suppressed(out, "deprivation_gap")
     return out
+
+
+def _has(c: pd.DataFrame, categories) -> bool:
+    """True when both compared categories occur somewhere in the counts (else every period is NA)."""
+    return all((c["quantile"] == k).any() for k in categories)
+
+
+def _warn_suppressed(out: pd.DataFrame, what: str) -> None:
+    na = out["suppression_reason"].notna()
+    if na.any():
+        warnings.warn(f"{what}: {int(na.sum())} period(s) are NA (see the suppression_reason column).",
+                      SuppressionWarning, stacklevel=3)
 
 
 def sii(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, by=("academic_year",),
@@ -219,21 +319,35 @@ def sii(data, *, measure: str = "obesity", basis: str = "national", n: int = 5, 
     from ..stats import proportion, slope_index_of_inequality
 
     c, by = _stack(data, by, basis, n, measure)
+    periods = _periods(data, by, basis, n)
     p = proportion(c, "numerator", "denominator")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)
+        warnings.simplefilter("ignore", category=SuppressionWarning)  # reported once below, for every period
         out = slope_index_of_inequality(p, "quantile", "denominator", value="value", lower_ci="lower_ci",
                                         upper_ci="upper_ci", value_type="proportion", multiplier=-100,
-                                        repetitions=repetitions, by=by or None, seed=seed)
+                                        repetitions=repetitions, by=by or None, seed=seed, incomplete="na",
+                                        quantiles=range(1, n + 1))
+    unit = "quintile" if n == 5 else "decile"
+    out = _every_period(out, periods, by, f"no pupils with a {basis} {unit} in this period")
     out.insert(len(by), "measure", measure)
     vintage = data.vintage if isinstance(data, Prepared) else "imd2019"
     out["quintile_basis"] = basis_label(basis, n, vintage=vintage, area_name=area_name)
+    _warn_suppressed(out, "sii")
     return out
 
 
 def start_year(period) -> np.ndarray:
-    """The start year of each period ("2021/22" -> 2021.0) as floats."""
-    return np.array([float(str(p)[:4]) for p in period], dtype=float)
+    """The start year of each period ("2021/22" -> 2021.0) as floats; an error naming any label that is not a
+    period."""
+    labels = pd.Series(list(period), dtype=object)
+    years = pd.to_numeric(labels.astype(str).str.extract(r"^\s*(\d{4})", expand=False), errors="coerce")
+    bad = years.isna().to_numpy()
+    if bad.any():
+        raise InvalidInputError(
+            f"period labels {labels[bad].head(5).tolist()} are not periods: use academic years such as '2021/22' "
+            "(or calendar years '2021')."
+        )
+    return years.to_numpy(dtype=float)
 
 
 def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str = "value",
@@ -246,6 +360,7 @@ def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str =
     ``alpha``) and ``method``. Years are placed at their start year, so gaps in the series (e.g. the 2020/21
     collection, partial because of COVID-19) are allowed.
     """
+    _check_gaps(gaps, period=period, value=value, lower_ci=lower_ci, upper_ci=upper_ci)
     d = gaps.dropna(subset=[value, lower_ci, upper_ci]).sort_values(period)
     t = start_year(d[period])
     y = d[value].to_numpy(dtype=float)
@@ -254,8 +369,9 @@ def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str =
             "last_period": d[period].iloc[-1] if len(d) else None,
             "method": "inverse-variance weighted least squares of the gap on year; z-test of the slope"}
     if len(d) < 3 or np.any(se <= 0):
+        why = "fewer than 3 years" if len(d) < 3 else "a year has a zero-width confidence interval"
         return pd.DataFrame([{**base, "slope": np.nan, "lower_ci": np.nan, "upper_ci": np.nan, "z": np.nan,
-                              "p_value": np.nan, "direction": "cannot be calculated (fewer than 3 years)"}])
+                              "p_value": np.nan, "direction": f"cannot be calculated ({why})"}])
     w = 1 / se ** 2
     tbar = np.sum(w * t) / np.sum(w)
     sxx = np.sum(w * (t - tbar) ** 2)
@@ -269,6 +385,40 @@ def gap_trend(gaps: pd.DataFrame, *, period: str = "academic_year", value: str =
                           "direction": direction}])
 
 
+def _check_gaps(gaps, *, period, value, lower_ci, upper_ci) -> None:
+    """Columns present and numeric, no infinite value, limits the right way round, one row per period."""
+    require_columns(gaps, period=period, value=value, lower_ci=lower_ci, upper_ci=upper_ci)
+    lo, hi = numeric(gaps, lower_ci, arg="lower_ci"), numeric(gaps, upper_ci, arg="upper_ci")
+    for arr, column in ((numeric(gaps, value, arg="value"), value), (lo, lower_ci), (hi, upper_ci)):
+        if np.isinf(arr).any():
+            raise InvalidInputError(f"column {column!r} has infinite values in "
+                                    f"{describe_rows(gaps, np.isinf(arr), [period, column])}; correct them.")
+    with np.errstate(invalid="ignore"):
+        if (lo > hi).any():
+            raise InvalidInputError(
+                f"lower_ci column {lower_ci!r} is above upper_ci column {upper_ci!r} in "
+                f"{describe_rows(gaps, lo > hi, [period, lower_ci, upper_ci])}: the limits look swapped.")
+    twice = gaps.duplicated(period, keep=False).to_numpy()
+    if twice.any():
+        raise InvalidInputError(f"more than one gap per period (column {period!r}) in "
+                                f"{describe_rows(gaps, twice, [period, value])}; give one row per period.")
+    start_year(gaps[period])
+
+
+def _target_of(target: dict | None) -> dict:
+    """The target with the default filled in; numbers and periods checked (an error naming the bad entry)."""
+    t = {**DEFAULT_TARGET, **(target or {})}
+    for key in ("baseline_value", "goal_value"):
+        try:
+            t[key] = float(t[key])
+        except (TypeError, ValueError):
+            raise InvalidInputError(f"target {key} must be a number; got {t[key]!r}.") from None
+        if not np.isfinite(t[key]):
+            raise InvalidInputError(f"target {key} must be a finite number; got {t[key]!r}.")
+    start_year([t["baseline_period"], t["goal_period"]])
+    return t
+
+
 def target_progress(gaps: pd.DataFrame, target: dict | None = None, *, period: str = "academic_year",
                     value: str = "value") -> pd.DataFrame:
     """Progress of the gap against a target (via :func:`healthintel.compare.target_progress`).
@@ -280,7 +430,8 @@ def target_progress(gaps: pd.DataFrame, target: dict | None = None, *, period: s
     """
     from ..compare import target_progress as _progress
 
-    t = {**DEFAULT_TARGET, **(target or {})}
+    t = _target_of(target)
+    require_columns(gaps, period=period, value=value)
     registry = pd.DataFrame([{
         "id": str(t["id"]), "name": t.get("name", "Deprivation gap"), "polarity": "low_is_good",
         "unit": "percentage points", "baseline_period": t["baseline_period"],
@@ -288,13 +439,13 @@ def target_progress(gaps: pd.DataFrame, target: dict | None = None, *, period: s
         "goal_value": float(t["goal_value"]), "goal_change": np.nan,
     }])
     obs = pd.DataFrame({"id": str(t["id"]), "period": gaps[period].astype(str).to_numpy(),
-                        "value": gaps[value].to_numpy(dtype=float)})
+                        "value": numeric(gaps, value, arg="value")})
     return _progress(obs, registry)
 
 
 def trajectory(target: dict | None, periods) -> pd.DataFrame:
     """Required value of the target's straight-line trajectory at each period (flat outside baseline–goal)."""
-    t = {**DEFAULT_TARGET, **(target or {})}
+    t = _target_of(target)
     b, g = float(t["baseline_period"][:4]), float(t["goal_period"][:4])
     yrs = start_year(periods)
     frac = np.clip((yrs - b) / (g - b), 0, 1) if g != b else np.ones(len(yrs))

@@ -1,7 +1,8 @@
 """``healthintel render``: one chapter for some areas, or a whole series, then the index and a summary.
 
 The main CLI registers it with ``app.command("render")(render)``. Exit codes: 0 all ok (or skipped because
-unchanged), 1 a chapter failed, 2 bad parameters (nothing was run).
+unchanged), 1 a chapter failed, 2 bad parameters (nothing was run), 3 the reports folder cannot be written
+(permission denied, read-only or full disk: checked before any kernel starts, and again for the index).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import typer
 import yaml
 
 from healthintel import config
-from healthintel.errors import RenderError
+from healthintel.errors import RenderError, StorageError
+
+EXIT_STORAGE = 3  # as healthintel.cli.failures
 
 
 def parse_params(items: list[str]) -> dict[str, Any]:
@@ -131,7 +134,14 @@ def render(
     except (RenderError, typer.BadParameter) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None
-    index_path = write_index(results, reports_dir)
+    except StorageError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=EXIT_STORAGE) from None
+    try:
+        index_path = write_index(results, reports_dir)
+    except StorageError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=EXIT_STORAGE) from None
     _summary(results, index_path)
     if any(not r.ok for r in results):
         raise typer.Exit(code=1)

@@ -12,11 +12,13 @@ import tempfile
 from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
+from collections.abc import Iterable
 
 import nbformat
 
 import healthintel
 from healthintel import config
+from healthintel.errors import StorageError
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CHAPTER_TEMPLATE = TEMPLATES_DIR / "chapter" / "chapter.html.j2"
@@ -57,6 +59,42 @@ def atomic_write(path: str | Path, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def check_writable(folders: Iterable[str | Path]) -> None:
+    """Create each folder if needed and write (and remove) a small probe file in it; a
+    :class:`~healthintel.errors.StorageError` naming the folder and the fix when that fails (permission denied,
+    read-only or full disk), so a render stops before any kernel starts rather than after the work is done."""
+    for folder in folders:
+        folder = Path(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".write-check.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(b"\0" * 4096)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StorageError(storage_problem(exc, folder, "write the reports to"), path=folder) from exc
+
+
+def storage_problem(exc: OSError, path: str | Path, doing: str) -> str:
+    """A one-line description of a failed read/write of ``path``: permission, read-only or full disk, and the fix."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        why = "the disk is full"
+    elif exc.errno == errno.EROFS:
+        why = "the file system is read-only"
+    elif isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        why = "permission denied"
+    else:
+        why = exc.strerror or type(exc).__name__
+    return (f"cannot {doing} {path}: {why}. Make the folder writable (or free disk space), or choose another "
+            "with --reports-dir / HEALTHINTEL_REPORTS_DIR.")
 
 
 # ------------------------------------------------------------------------------------------- notebook facts

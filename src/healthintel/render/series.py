@@ -24,6 +24,7 @@ from healthintel.render.execute import (
     short_error,
     skipped_result,
 )
+from healthintel.render.export import check_writable
 from healthintel.render.parameters import chapter_path, slugify, validate_parameters
 
 DEFAULT_SERIES = Path(__file__).with_name("series.yaml")
@@ -291,6 +292,13 @@ def _longest_first(specs: list[dict], todo: list[int], kw: dict) -> list[int]:
     return sorted(todo, key=lambda i: -(seconds[i] or 0.0) if isinstance(seconds[i], (int, float)) else 0.0)
 
 
+def _preflight(specs: list[dict], todo: list[int], kw: dict) -> None:
+    """Before any kernel starts: the reports folders can be written (StorageError) and the kernel exists."""
+    root = Path(kw.get("reports_dir") or config.reports_dir())
+    check_writable([root] + [root / c for c in dict.fromkeys(specs[i]["chapter"] for i in todo)])
+    check_kernel(kw.get("kernel", config.KERNEL_NAME))
+
+
 def render_series(
     jobs_spec: list[dict],
     *,
@@ -334,7 +342,7 @@ def render_series(
             if result is not None:
                 bar.done(result)
         if todo:
-            check_kernel(kw.get("kernel", config.KERNEL_NAME))
+            _preflight(specs, todo, kw)
             kw = {**kw, "force": True}  # already checked here: the workers render what they are given
             workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
             if scheduler:

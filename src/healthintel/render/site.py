@@ -14,7 +14,8 @@ import jinja2
 import healthintel
 from healthintel import config
 from healthintel.render.execute import ChapterResult
-from healthintel.render.export import TEMPLATES_DIR, atomic_write, git_commit
+from healthintel.errors import StorageError
+from healthintel.render.export import TEMPLATES_DIR, atomic_write, git_commit, storage_problem
 
 STATE_FILE = "index.json"
 INDEX_FILE = "index.html"
@@ -66,7 +67,15 @@ def _locked(root: Path):
     except ImportError:  # pragma: no cover - Windows: last writer wins
         yield
         return
-    with open(root / LOCK_FILE, "a") as lock:
+    try:
+        lock = open(root / LOCK_FILE, "a")  # noqa: SIM115 - closed below
+    except PermissionError:
+        try:  # a lock file we may not write (another user's) still locks when opened for reading
+            lock = open(root / LOCK_FILE)  # noqa: SIM115
+        except OSError:  # no usable lock file: writing index.json will say what is wrong
+            yield
+            return
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -82,9 +91,12 @@ def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None
     that exist.
     """
     root = Path(reports_dir or config.reports_dir())
-    root.mkdir(parents=True, exist_ok=True)
-    with _locked(root):
-        return _write_index(list(results), root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with _locked(root):
+            return _write_index(list(results), root)
+    except OSError as exc:
+        raise StorageError(storage_problem(exc, root, "write the report index in"), path=root) from exc
 
 
 def _write_index(results: list[ChapterResult], root: Path) -> Path:

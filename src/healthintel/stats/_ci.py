@@ -137,7 +137,7 @@ def check_multiplier(multiplier, *, allow_negative: bool = False) -> float:
 
 
 def check_positive(data, column: str, *, arg: str, by=None, allow_zero: bool = False) -> None:
-    """Raise when ``column`` has values ≤ 0 (or < 0 with ``allow_zero``); missing values are allowed."""
+    """Raise when ``column`` has values ≤ 0 (< 0 with ``allow_zero``) or infinite ones; missing values are allowed."""
     import numpy as _np
 
     from ..errors import describe_rows
@@ -145,9 +145,9 @@ def check_positive(data, column: str, *, arg: str, by=None, allow_zero: bool = F
 
     values = numeric(data, column, arg=arg)
     with _np.errstate(invalid="ignore"):
-        bad = values < 0 if allow_zero else values <= 0
+        bad = (values < 0 if allow_zero else values <= 0) | _np.isinf(values)
     if bad.any():
-        need = "zero or more" if allow_zero else "greater than zero"
+        need = ("zero or more" if allow_zero else "greater than zero") + " and finite"
         raise InvalidInputError(
             f"{arg} column {column!r} must be {need}; offending "
             f"{describe_rows(data, bad, as_list(by) + [column])}. Correct or remove these rows."

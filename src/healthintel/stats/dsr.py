@@ -7,6 +7,7 @@ numbers of bands when the standard population is given as a column.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -93,6 +94,127 @@ def _standard_weights(data, standard_population, groups, age_band, by) -> np.nda
     return vec[pos]
 
 
+_BAND_LABEL = re.compile(r"^\s*(\d{1,3})\s*(?:[-\u2013]\s*\d{1,3}|\+|(?:and over|and older|plus))?\s*$", re.I)
+
+
+def _check_bands(data, standard_population, groups, age_band, by, event_frequency) -> None:
+    """Every group has each band of the standard exactly once (by label), or its rows in band order (by position).
+
+    By label (``age_band`` with ESP2013 or a labelled Series): a band missing from a group, or given twice, is
+    an error naming the groups and the bands. By position (no ``age_band``): a text column of the data that holds
+    age-band labels (e.g. ``"0-4"``) must list them in increasing order within every group, otherwise the
+    standard population would be attached to the wrong bands.
+    """
+    if age_band is not None and data[age_band].isna().any():
+        raise InvalidInputError(
+            f"age_band column {age_band!r} must not have missing values; offending "
+            f"{describe_rows(data, data[age_band].isna().to_numpy(), as_list(by) + [age_band])}. Fill in the bands."
+        )
+    if isinstance(standard_population, str):
+        if age_band is not None:
+            present = pd.unique(data[age_band].dropna())
+            _check_complete_bands(data, pd.Series(1.0, index=present), groups, age_band, by, event_frequency)
+        elif event_frequency is None:
+            _check_equal_totals(data, standard_population, groups)
+        return
+    std = ESP2013 if standard_population is None else standard_population
+    if age_band is not None and isinstance(std, pd.Series):
+        _check_complete_bands(data, std, groups, age_band, by, event_frequency)
+    elif age_band is None:
+        _check_positional_order(data, groups, by)
+
+
+def _check_equal_totals(data, column: str, groups) -> None:
+    """Groups standardised to a column must share one standard population total (else a band is missing/twice)."""
+    if groups.n < 2:
+        return
+    totals = groups.sum(numeric(data, column, arg="standard_population"))
+    ref = np.median(totals)
+    off = ~np.isclose(totals, ref, rtol=1e-9, atol=1e-9)
+    if off.any():
+        which = np.flatnonzero(off)
+        raise InvalidInputError(
+            f"standard_population column {column!r} sums to different totals in different groups (most groups "
+            f"{ref:,.10g}; {_group_text(groups, which)} have "
+            f"{', '.join(f'{t:,.10g}' for t in totals[which[:5]])}): a band is missing or given twice in those "
+            "groups, so their DSRs would not be comparable. Give every group each band once (a zero count where "
+            "there were no events), or pass age_band= to have the missing bands named."
+        )
+
+
+def _group_text(groups, which: np.ndarray) -> str:
+    if not groups.by:
+        return "all data"
+    keys = groups.keys.iloc[which[:5]]
+    return "; ".join(", ".join(f"{c}={v!r}" for c, v in row.items()) for row in keys.to_dict("records"))
+
+
+def _check_complete_bands(data, std: pd.Series, groups, age_band, by, event_frequency) -> None:
+    labels = list(std.index)
+    k = len(labels)
+    band = pd.Index(labels).get_indexer(data[age_band].to_numpy())
+    per_cell = np.bincount(groups.codes * k + band, minlength=groups.n * k).reshape(groups.n, k)
+    lacking = (per_cell == 0).any(axis=1)
+    if lacking.any():
+        which = np.flatnonzero(lacking)
+        detail = "; ".join(
+            f"{_group_text(groups, np.array([g]))}: missing {[labels[j] for j in np.flatnonzero(per_cell[g] == 0)]}"
+            for g in which[:5]
+        )
+        raise InvalidInputError(
+            f"age_band column {age_band!r}: {int(lacking.sum())} group(s) lack some of the {k} bands of the "
+            f"standard population ({detail}{' ...' if len(which) > 5 else ''}). A DSR needs every band: add the "
+            "missing bands with a zero count and their population."
+        )
+    if event_frequency is None:
+        twice = per_cell[groups.codes, band] > 1
+        if twice.any():
+            raise InvalidInputError(
+                f"age_band column {age_band!r}: a band appears more than once in a group in "
+                f"{describe_rows(data, twice, as_list(by) + [age_band])}. Sum or remove the duplicated rows "
+                "(each group needs one row per band)."
+            )
+    else:
+        _check_unique_bands(data, groups, age_band, by, event_frequency)
+
+
+def _check_unique_bands(data, groups, age_band, by, event_frequency) -> None:
+    keys = [age_band] + ([event_frequency] if event_frequency is not None else [])
+    frame = data[keys].reset_index(drop=True).assign(__g=groups.codes)
+    twice = frame.duplicated(keep=False).to_numpy()
+    if twice.any():
+        raise InvalidInputError(
+            f"age_band column {age_band!r}: rows repeat the same group and band"
+            f"{' and event frequency' if event_frequency else ''} in "
+            f"{describe_rows(data, twice, as_list(by) + keys)}. Sum or remove the duplicated rows."
+        )
+
+
+def _check_positional_order(data, groups, by) -> None:
+    """With bands attached by row position, a column of band labels must run in increasing order per group."""
+    for column in data.columns:
+        if column in groups.by or pd.api.types.is_numeric_dtype(data[column]) or len(data) == 0:
+            continue
+        text = data[column].astype("string")
+        parts = text.str.extract(_BAND_LABEL.pattern, flags=re.I, expand=False)
+        if parts.isna().any():
+            continue  # not a column of age-band labels
+        start = parts.astype(float).to_numpy()
+        order = np.argsort(groups.codes, kind="stable")
+        same = np.diff(groups.codes[order]) == 0
+        wrong = same & (np.diff(start[order]) <= 0)
+        if wrong.any():
+            rows = np.zeros(len(data), dtype=bool)
+            rows[order[1:][wrong]] = True
+            raise InvalidInputError(
+                f"the standard population is attached by row position, but column {column!r} holds age bands that "
+                "are not in increasing order (or repeat) within a group: "
+                f"{describe_rows(data, rows, as_list(by) + [column])}. "
+                f"Pass age_band={column!r} to match the bands by label, or sort the rows by band."
+            )
+        return
+
+
 def dsr(
     data: pd.DataFrame,
     count: str,
@@ -150,7 +272,11 @@ def dsr(
     Raises
     ------
     InvalidInputError
-        Negative counts; missing or non-positive populations; missing or negative standard populations; a
+        Negative or infinite counts; missing, non-positive or infinite populations; missing, negative or
+        infinite standard populations; a band of the standard missing from a group or given twice (matched by
+        ``age_band`` label: the error names the groups and the bands); rows whose band labels are out of order
+        when the standard is attached by position (a text column of labels such as ``"0-4"`` is checked); groups
+        whose standard-population column sums to different totals; a
         standard population vector whose length differs from a group's row count; bad multiplier or
         confidence; missing ``event_frequency``/``age_band`` for non-independent events, or populations that
         differ between frequency rows of the same group and band.
@@ -200,11 +326,14 @@ def dsr(
 
     groups = grouper(data, by)
     w = _standard_weights(data, standard_population, groups, age_band, by)
-    if (w < 0).any():
+    if (w < 0).any() or np.isinf(w).any():
+        bad = (w < 0) | np.isinf(w)
         raise InvalidInputError(
-            f"standard populations must be zero or more; {int((w < 0).sum())} row(s) are negative, e.g. "
-            f"{describe_rows(data, w < 0, by)}."
+            f"standard populations must be zero or more and finite; {int(bad.sum())} row(s) are not, e.g. "
+            f"{describe_rows(data, bad, by)}."
         )
+    _check_bands(data, standard_population, groups, age_band, by,
+                 event_frequency if not independent_events else None)
     x = np.nan_to_num(numeric(data, count, arg="count"), nan=0.0)
 
     if independent_events:

@@ -147,7 +147,7 @@ def _derived_denominator(data, numerator, denominator, rate, statistic, rate_typ
                 f"for rates, where there are 0 events for a record, the denominator must be provided and > 0; "
                 f"offending {describe_rows(data, bad, [numerator, denominator])}."
             )
-    bad = ~zero & (np.isnan(r) | (r <= 0))
+    bad = ~zero & (np.isnan(r) | (r <= 0) | np.isinf(r))
     if bad.any():
         raise InvalidInputError(
             f"for rates, rates must be provided (and > 0) for every record with events; offending "
@@ -265,8 +265,38 @@ def funnel_limits(
     return _rate_limits(points, av, multiplier, rate_type, years_of_data)
 
 
+def _check_values(data, numerator, denominator, statistic, who) -> None:
+    """Finite, non-negative numerators; finite denominators > 0 (≥ numerator for proportions)."""
+    x = _col(data, numerator, "numerator")
+    with np.errstate(invalid="ignore"):
+        bad = (x < 0) | np.isinf(x)
+        if bad.any():
+            raise InvalidInputError(
+                f"{who}: numerators must be finite and greater than or equal to zero; offending "
+                f"{describe_rows(data, bad, [numerator])}. Correct or remove these rows."
+            )
+        if denominator is None:
+            return
+        d = _col(data, denominator, "denominator")
+        bad = (d < 0) | np.isinf(d) if statistic == "rate" else (d <= 0) | np.isinf(d)
+        if bad.any():
+            raise InvalidInputError(
+                f"{who}: denominators must be finite and greater than zero; offending "
+                f"{describe_rows(data, bad, [denominator])}. Correct or remove these rows."
+            )
+        if statistic == "proportion" and (x > d).any():
+            raise InvalidInputError(
+                f"{who}: numerators must be less than or equal to denominator for a proportion; offending "
+                f"{describe_rows(data, x > d, [numerator, denominator])}. Check the rows or swap the columns."
+            )
+
+
 def _check_limit_inputs(data, numerator, denominator, statistic, ratio_type, years_of_data) -> None:
     """The arguments each statistic needs, and complete numerators and denominators for proportions."""
+    if len(data) == 0:
+        raise InvalidInputError("funnel_limits needs at least one row of data to set the average and the axis; "
+                                "the data frame is empty.")
+    _check_values(data, numerator, denominator, statistic, "funnel_limits")
     if statistic == "ratio" and ratio_type is None:
         raise InvalidInputError("funnel_limits for ratios needs ratio_type='count' or 'isr'.")
     if statistic == "rate" and years_of_data is None:
@@ -405,6 +435,8 @@ def funnel_significance(
                              need_multiplier=statistic == "rate")
     x = _col(data, numerator, "numerator")
     with np.errstate(invalid="ignore"):
+        if np.isinf(x).any() or (denominator is not None and np.isinf(_col(data, denominator, "denominator")).any()):
+            _check_values(data, numerator, denominator, statistic, who)
         if (x < 0).any():
             raise InvalidInputError(
                 f"numerators must be greater than or equal to zero; offending "
@@ -508,8 +540,16 @@ def funnel_points(
     multiplier = _check_args(data, numerator, denominator, rate, "rate", rate_type, multiplier, years_of_data, who)
     if years_of_data is None:
         raise InvalidInputError("funnel_points needs years_of_data= (e.g. 3 for 3 pooled years).")
+    _check_values(data, numerator, None, "rate", who)
     x = _col(data, numerator, "numerator")
     r = _col(data, rate, "rate")
+    with np.errstate(invalid="ignore"):
+        bad = ((x > 0) & ~(r > 0)) | np.isinf(r)
+    if bad.any():
+        raise InvalidInputError(
+            f"{who}: rates must be finite and greater than zero for every record with events; offending "
+            f"{describe_rows(data, bad, [numerator, rate])}."
+        )
     if (x == 0).any() and denominator is None:
         raise InvalidInputError(
             "funnel_points: for rates, where there are 0 events for a record, the denominator field needs to be "

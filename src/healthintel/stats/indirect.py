@@ -8,10 +8,12 @@ England total of all the areas supplied).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidInputError, MissingColumnError, describe_rows
+from ..errors import InvalidInputError, MissingColumnError, SuppressionWarning, describe_rows
 from ._ci import check_positive, format_number, poisson_limits, row_positions
 from ._common import (
     as_list,
@@ -158,6 +160,29 @@ def _finish(out, obs, expected, scale, conf, statistic):
     out["confidence"] = conf.label
     out["statistic"] = statistic
     out["method"] = method
+    return _suppress_undefined(out, obs, expected, conf)
+
+
+NO_EXPECTED = "no expected events (zero or missing population in every band)"
+NO_OBSERVED = "no observed total for this group"
+
+
+def _suppress_undefined(out, obs, expected, conf):
+    """NA value and limits, a ``suppression_reason`` and one warning where O/E is undefined (E = 0, or O missing)."""
+    no_expected = ~(np.asarray(expected, dtype=float) > 0)
+    no_observed = np.isnan(np.asarray(obs, dtype=float)) & ~no_expected
+    reason = np.where(no_expected, NO_EXPECTED, np.where(no_observed, NO_OBSERVED, None))
+    bad = no_expected | no_observed
+    if bad.any():
+        cols = ["value"] + [c for pair in conf.columns for c in pair]
+        out.loc[bad, cols] = np.nan
+        warnings.warn(
+            f"{int(bad.sum())} group(s) have no expected events or no observed total: their ratio/rate and limits "
+            "are NA (see the suppression_reason column).",
+            SuppressionWarning,
+            stacklevel=4,
+        )
+    out["suppression_reason"] = pd.array(reason, dtype="string")
     return out
 
 

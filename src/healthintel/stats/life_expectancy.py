@@ -316,6 +316,13 @@ def life_expectancy(
     ages_out = _le_ages(le_age)
     deaths_v = numeric(data, deaths, arg="deaths")
     pop_v = numeric(data, population, arg="population")
+    for values, column in ((deaths_v, deaths), (pop_v, population)):
+        if np.isinf(values).any():
+            raise InvalidInputError(
+                f"column {column!r} has infinite values in "
+                f"{describe_rows(data, np.isinf(values), as_list(by) + [age, column])}; deaths and populations must "
+                "be real counts. Correct them, or leave them missing (the group is then suppressed with a reason)."
+            )
     band = _band_index(data, age, age_bands, by)
     groups = _groups(data, by)
     n_groups = groups.n

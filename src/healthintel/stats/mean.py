@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from ._common import grouper, metadata, numeric, parse_confidence, require_columns
+from ..errors import InvalidInputError, describe_rows
+from ._common import as_list, grouper, metadata, numeric, parse_confidence, require_columns
 
 __all__ = ["mean"]
 
@@ -45,6 +46,11 @@ def mean(data: pd.DataFrame, value: str, *, by=None, confidence=0.95):
     """
     require_columns(data, value=value, by=by)
     x = numeric(data, value, arg="value")
+    if np.isinf(x).any():
+        raise InvalidInputError(
+            f"value column {value!r} has infinite values in {describe_rows(data, np.isinf(x), as_list(by) + [value])}. "
+            "Correct them, or leave them missing (a missing value makes its group's mean missing)."
+        )
     conf = parse_confidence(confidence)
     groups = grouper(data, by)
     count = groups.count().astype(float)

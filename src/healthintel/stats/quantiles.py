@@ -10,10 +10,80 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidInputError, SuppressionWarning
+from ..errors import InvalidInputError, QuantileTieWarning, SuppressionWarning, describe_rows
 from ._common import as_list, check_finite_non_negative, grouper, numeric, require_columns
 
 TOO_FEW = "too few areas with values to assign quantiles"
+
+
+def _warn_straddling_ties(q, q_last, assigned, codes_sorted, groups, value) -> None:
+    """One :class:`QuantileTieWarning` when a run of tied values would span two quantiles if ranked apart."""
+    straddle = assigned & (q != q_last) & ~np.isnan(q) & ~np.isnan(q_last)
+    if not straddle.any():
+        return
+    which = np.unique(codes_sorted[straddle])
+    desc = "all data" if not groups.by else "; ".join(
+        ", ".join(f"{c}={v!r}" for c, v in row.items()) for row in groups.keys.iloc[which[:5]].to_dict("records")
+    )
+    warnings.warn(
+        f"assign_quantiles: {int(straddle.sum())} area(s) with tied values of {value!r} straddle a quantile boundary "
+        f"({desc}); they all get the quantile of the first of them, so the quantiles are not of equal size. "
+        "Review these areas (PHEindicatormethods: manual review needed).",
+        QuantileTieWarning,
+        stacklevel=3,
+    )
+
+
+def _sorted_runs(groups, valid, key, w) -> dict:
+    """One sort over all groups: by group, then by value (NaN last); ties kept together, and (weighted) ordered by
+    population so that "the first of the tied areas" never depends on the input's row order. Returns the order,
+    the sorted group codes and validity, each group's first position and each run of ties' first/last position."""
+    tiebreak = (np.where(valid, w, 0.0),) if w is not None else ()
+    order = np.lexsort((*tiebreak, np.where(valid, key, np.inf), groups.codes))
+    codes_sorted = groups.codes[order]
+    key_sorted = np.where(valid, key, np.inf)[order]
+    pos = np.arange(len(order))
+    empty = len(order) == 0
+    group_start = np.array([], int) if empty else np.r_[0, np.flatnonzero(np.diff(codes_sorted)) + 1]
+    start_of = np.zeros(groups.n, dtype=np.int64)
+    if not empty:
+        start_of[codes_sorted[group_start]] = group_start
+    # first and last position of each run of equal (group, key) values: ties share the first's rank
+    new_run = np.array([], bool) if empty else np.r_[True, (np.diff(codes_sorted) != 0) | (np.diff(key_sorted) != 0)]
+    run_first = pos if empty else np.maximum.accumulate(np.where(new_run, pos, 0))
+    run_end = np.array([], bool) if empty else np.r_[new_run[1:], True]
+    run_last = pos if empty else np.minimum.accumulate(np.where(run_end, pos, len(order))[::-1])[::-1]
+    return {"order": order, "codes": codes_sorted, "valid": valid[order], "group_start": group_start,
+            "start_of": start_of, "run_first": run_first, "run_last": run_last}
+
+
+def _count_rule(runs: dict, count: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """OHID count-based quantile at the first and at the last rank of each run of ties."""
+    codes = runs["codes"]
+    N = count[codes].astype(float)
+
+    def rule(first):
+        r = (first - runs["start_of"][codes] + 1).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = n + 1 - np.ceil((N + 1 - r) / (N / n))
+        return np.where(out == 0, 1, out)
+
+    return rule(runs["run_first"]), rule(runs["run_last"])
+
+
+def _weighted_rule(runs: dict, w: np.ndarray, valid: np.ndarray, n_groups: int, n: int):
+    """Population-weighted quantile (by each area's population mid-point) at the first and last area of each run."""
+    order, codes, group_start = runs["order"], runs["codes"], runs["group_start"]
+    ws = np.where(valid[order], w[order], 0.0)
+    cum = np.cumsum(ws)
+    group_total = np.bincount(codes, weights=ws, minlength=n_groups)
+    before_group = np.zeros(n_groups)
+    if len(order):
+        before_group[codes[group_start]] = cum[group_start] - ws[group_start]
+    mid_all = cum - ws / 2 - before_group[codes]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q_all = np.clip(np.floor(mid_all / group_total[codes] * n) + 1, 1, n)
+    return q_all[runs["run_first"]], q_all[runs["run_last"]]  # ties: the quantile of the first tied area
 
 
 def assign_quantiles(
@@ -60,7 +130,8 @@ def assign_quantiles(
     Count-based rule (OHID, "Assigning deprivation categories"; PHEindicatormethods ``phe_quantile``): with
     ``N`` non-missing values in a group and rank ``r`` (ties share the lowest rank),
     ``quantile = n + 1 - ceil((N + 1 - r) / (N / n))``, a result of 0 being set to 1. Tied areas therefore share
-    a quantile. The population-weighted variant gives tied areas the quantile of the first of them.
+    a quantile. The population-weighted variant gives tied areas the quantile of the first of them (tied areas
+    ordered by population, smallest first, so the result never depends on the row order).
 
     References
     ----------
@@ -73,53 +144,29 @@ def assign_quantiles(
     if not isinstance(highest_first, (bool, np.bool_)):
         raise InvalidInputError(f"highest_first must be True or False; got {highest_first!r}.")
     values = numeric(data, value, arg="value")
+    if np.isinf(values).any():
+        raise InvalidInputError(
+            f"value column {value!r} has infinite values in "
+            f"{describe_rows(data, np.isinf(values), as_list(by) + [value])}; they cannot be ranked. Correct them "
+            "or leave them missing (a missing value gets no quantile)."
+        )
     groups = grouper(data, by)
     valid = ~np.isnan(values)
     if weights is not None:
         check_finite_non_negative(data, weights, arg="weights", by=as_list(by) + [value], allow_na=False)
         w = numeric(data, weights, arg="weights")
     count = np.bincount(groups.codes[valid], minlength=groups.n)
-
-    key = -values if highest_first else values
-    # One sort over all groups: by group, then by value (NaN last); ties kept together.
-    order = np.lexsort((np.where(valid, key, np.inf), groups.codes))
-    codes_sorted = groups.codes[order]
-    key_sorted = np.where(valid, key, np.inf)[order]
-    valid_sorted = valid[order]
-    pos = np.arange(len(order))
-    group_start = np.r_[0, np.flatnonzero(np.diff(codes_sorted)) + 1] if len(order) else np.array([], int)
-    start_of = np.zeros(groups.n, dtype=np.int64)
-    if len(order):
-        start_of[codes_sorted[group_start]] = group_start
-    # first position of each run of equal (group, key) values, so ties share the minimum rank
-    new_run = (
-        np.r_[True, (np.diff(codes_sorted) != 0) | (np.diff(key_sorted) != 0)] if len(order) else np.array([], bool)
-    )
-    run_first = np.maximum.accumulate(np.where(new_run, pos, 0)) if len(order) else pos
-
-    N = count[codes_sorted].astype(float)
+    runs = _sorted_runs(groups, valid, -values if highest_first else values, w if weights is not None else None)
     if weights is None:
-        r = (run_first - start_of[codes_sorted] + 1).astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = n + 1 - np.ceil((N + 1 - r) / (N / n))
-        q = np.where(q == 0, 1, q)
+        q, q_last = _count_rule(runs, count, n)
         method = "count-based (OHID rule: equal numbers of areas)"
     else:
-        ws = np.where(valid_sorted, w[order], 0.0)
-        cum = np.cumsum(ws)
-        group_total = np.bincount(codes_sorted, weights=ws, minlength=groups.n)
-        before_group = np.zeros(groups.n)
-        if len(order):
-            before_group[codes_sorted[group_start]] = cum[group_start] - ws[group_start]
-        mid = cum - ws / 2 - before_group[codes_sorted]
-        mid = mid[run_first]  # ties: the position of the first tied area
-        tot = group_total[codes_sorted]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.floor(mid / tot * n) + 1
-        q = np.clip(q, 1, n)
+        q, q_last = _weighted_rule(runs, w, valid, groups.n, n)
         method = "population-weighted (equal population per quantile)"
+    order, codes_sorted, valid_sorted = runs["order"], runs["codes"], runs["valid"]
 
     too_few = count < n
+    _warn_straddling_ties(q, q_last, valid_sorted & ~too_few[codes_sorted], codes_sorted, groups, value)
     q = np.where(valid_sorted & ~too_few[codes_sorted], q, np.nan)
     result = np.empty(len(order))
     result[order] = q

@@ -136,6 +136,8 @@ def slope_index_of_inequality(
     seed=None,
     intercept: bool = False,
     reliability_stat: bool = False,
+    incomplete: str = "drop",
+    quantiles=None,
 ) -> pd.DataFrame:
     """Slope index of inequality (and optionally the relative index) per group, with simulated limits.
 
@@ -183,6 +185,16 @@ def slope_index_of_inequality(
     reliability_stat : bool, default False
         Simulate 10 x ``repetitions``; limits come from the first block and ``sii_mad`` (``rii_mad``) give the
         mean absolute difference of the other nine blocks' limits from them.
+    incomplete : {"drop", "na"}, default "drop"
+        What happens to a group that lacks a quantile, has one twice, or has a missing (suppressed) value, SE or
+        confidence limit: ``"drop"`` leaves it out with one warning (PHEindicatormethods); ``"na"`` keeps its row
+        with NA SII and limits and says why in a ``suppression_reason`` column (one warning), so that no period
+        or area silently disappears from a report.
+    quantiles : sequence, optional
+        The quantile labels every group must have (e.g. ``range(1, 11)`` for deciles). By default the labels
+        found anywhere in ``data``; give them so that a label missing from *every* group (e.g. a decile
+        suppressed everywhere) is not mistaken for a complete set of fewer quantiles. Labels outside this set are
+        an error.
 
     Returns
     -------
@@ -234,6 +246,16 @@ def slope_index_of_inequality(
     2004;26:388-395. Public Health England, *Technical Guide: Calculating the slope index of inequality* (2018).
     PHEindicatormethods 2.1.0, ``phe_sii``.
     """
+    if incomplete not in ("drop", "na"):
+        raise InvalidInputError(f"incomplete must be 'drop' or 'na'; got {incomplete!r}.")
+    if incomplete == "na" or quantiles is not None:
+        return _sii_with_reasons(
+            data, quantile, population, quantiles=quantiles, drop=incomplete == "drop",
+            kwargs=dict(value=value, numerator=numerator, se=se, lower_ci=lower_ci, upper_ci=upper_ci,
+                        value_type=value_type, transform=transform, multiplier=multiplier, repetitions=repetitions,
+                        confidence=confidence, rii=rii, by=by, seed=seed, intercept=intercept,
+                        reliability_stat=reliability_stat),
+        )
     # Named steps, in PHEindicatormethods' order of checks: arguments (1-10), columns (11-15), quantiles (16),
     # complete groups (17), then the grid, the weighted fit, the simulated limits and the output frame.
     kind, repetitions, conf = _check_arguments(
@@ -263,6 +285,130 @@ def slope_index_of_inequality(
     return _assemble(
         out, points, sii_lim, rii_lim, conf=conf, kind=kind, transform=transform, multiplier=multiplier,
         repetitions=repetitions, rii=rii, reliability_stat=reliability_stat, intercept=intercept,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- NA with reasons
+def _sii_with_reasons(data, quantile, population, *, quantiles, drop: bool, kwargs: dict) -> pd.DataFrame:
+    """Every group of ``data``: the SII of complete groups, NA and a ``suppression_reason`` for the others.
+
+    A group is complete when it has each expected quantile label exactly once, with a value (or numerator), a
+    population and its SE or both limits. Incomplete groups are never fitted on the quantiles they have.
+    """
+    by = as_list(kwargs["by"])
+    _check_arguments(
+        data, quantile, population, value=kwargs["value"], numerator=kwargs["numerator"], se=kwargs["se"],
+        lower_ci=kwargs["lower_ci"], upper_ci=kwargs["upper_ci"], by=by, value_type=kwargs["value_type"],
+        transform=kwargs["transform"], multiplier=kwargs["multiplier"], repetitions=kwargs["repetitions"],
+        confidence=kwargs["confidence"],
+    )
+    groups = grouper(data, by)
+    labels = data[quantile]
+    expected = pd.Index(pd.unique(labels.dropna())) if quantiles is None else pd.Index(list(quantiles))
+    if not 5 <= len(expected) <= 100:
+        raise InvalidInputError(
+            f"quantile column {quantile!r}: the SII needs between 5 and 100 quantiles (e.g. deciles 1-10 or "
+            f"quintiles 1-5); got {len(expected)}: {list(expected)[:12]}."
+        )
+    unknown = labels.notna().to_numpy() & ~labels.isin(expected).to_numpy()
+    if unknown.any():
+        raise InvalidInputError(
+            f"quantile column {quantile!r} has labels outside quantiles={list(expected)} in "
+            f"{describe_rows(data, unknown, by + [quantile])}. Fix the labels or the quantiles= argument."
+        )
+    present, finite = _rows_with_values(data, population, kwargs)
+    present &= labels.notna().to_numpy()
+    reasons = _incomplete_reasons(groups, expected.get_indexer(labels), present, finite, list(expected))
+    complete = reasons == ""
+    if drop:
+        reasons[:] = ""
+    rows = complete[groups.codes]
+    if complete.any():
+        fitted = slope_index_of_inequality(data.loc[rows], quantile, population, **kwargs)
+    else:
+        fitted = _empty_result(kwargs, by)
+    fitted.index = np.flatnonzero(complete)
+    full = fitted.reindex(range(groups.n) if not drop else np.flatnonzero(complete))
+    for c in by:
+        full[c] = groups.keys[c].to_numpy()[full.index] if len(full) else groups.keys[c].iloc[:0]
+    labels_text = _labels(parse_confidence(kwargs["confidence"]), _value_type_code(kwargs["value_type"]),
+                          kwargs["transform"], kwargs["multiplier"], int(kwargs["repetitions"]), kwargs["rii"])
+    for c, text in labels_text.items():
+        full[c] = text
+    full = full.reset_index(drop=True)
+    if drop:
+        if not complete.all():
+            _warn_dropped(groups.keys.loc[~complete], int((~complete).sum()), groups.n, list(expected))
+        return full
+    full["suppression_reason"] = pd.array([None if ok else r for ok, r in zip(complete, reasons)], dtype="string")
+    if not complete.all():
+        warnings.warn(
+            f"slope_index_of_inequality: {int((~complete).sum())} of {groups.n} group(s) have incomplete data "
+            "(a quantile missing, duplicated or with a suppressed/missing value): their SII is NA (see the "
+            "suppression_reason column).",
+            SuppressionWarning,
+            stacklevel=3,
+        )
+    return full
+
+
+def _rows_with_values(data, population, kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with a value (or numerator), a population and a spread (SE, or both limits); and, of those, rows
+    whose value and limits are finite on the working scale (a proportion of 0 or 1 is not, on the logit scale)."""
+    present = data[population].notna().to_numpy().copy()
+    present &= data[kwargs["value"] or kwargs["numerator"]].notna().to_numpy()
+    spread = [kwargs["se"]] if kwargs["se"] is not None else [kwargs["lower_ci"], kwargs["upper_ci"]]
+    for col in spread:
+        present &= data[col].notna().to_numpy()
+    finite = np.ones(len(data), dtype=bool)
+    if _value_type_code(kwargs["value_type"]) == 2 and kwargs["value"] is not None:
+        for col in [kwargs["value"]] + ([] if kwargs["se"] is not None else spread):
+            v = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                finite &= ~((v <= 0) | (v >= 1))
+    return present, finite
+
+
+def _incomplete_reasons(groups: Groups, label_pos: np.ndarray, present: np.ndarray, finite: np.ndarray,
+                        expected: list) -> np.ndarray:
+    """Per group: "" when complete, else which quantiles are missing, duplicated, without a value, or 0/1."""
+    k = len(expected)
+    labelled = label_pos >= 0
+
+    def per_cell(mask):
+        return np.bincount(groups.codes[mask] * k + label_pos[mask], minlength=groups.n * k).reshape(groups.n, k)
+
+    rows_per = per_cell(labelled)
+    ok_per = per_cell(labelled & present)
+    fin_per = per_cell(labelled & present & finite)
+    reasons = np.full(groups.n, "", dtype=object)
+    bad = np.flatnonzero(((rows_per != 1) | (ok_per != 1) | (fin_per != 1)).any(axis=1))
+    for g in bad:  # only the incomplete groups: a few words each
+        parts = []
+        single = rows_per[g] == 1
+        for what, mask in (("no row for quantile(s)", rows_per[g] == 0),
+                           ("more than one row for quantile(s)", rows_per[g] > 1),
+                           ("a suppressed or missing value for quantile(s)", single & (ok_per[g] == 0)),
+                           ("a proportion (or limit) of 0 or 1, infinite on the logit scale, for quantile(s)",
+                            single & (ok_per[g] == 1) & (fin_per[g] == 0))):
+            if mask.any():
+                parts.append(f"{what} {[expected[j] for j in np.flatnonzero(mask)]}")
+        reasons[g] = "incomplete data: " + "; ".join(parts)
+    return reasons
+
+
+def _empty_result(kwargs: dict, by: list) -> pd.DataFrame:
+    """A zero-row result with the columns :func:`slope_index_of_inequality` would return."""
+    conf = parse_confidence(kwargs["confidence"])
+    kind = _value_type_code(kwargs["value_type"])
+    blocks, levels = (10 if kwargs["reliability_stat"] else 1), len(conf.levels)
+    empty = np.empty(0)
+    lim = np.empty((0, blocks, levels, 2))
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in by})
+    return _assemble(
+        out, (empty, empty, empty), lim, lim if kwargs["rii"] else None, conf=conf, kind=kind,
+        transform=kwargs["transform"], multiplier=kwargs["multiplier"], repetitions=int(kwargs["repetitions"]),
+        rii=kwargs["rii"], reliability_stat=kwargs["reliability_stat"], intercept=kwargs["intercept"],
     )
 
 
@@ -363,6 +509,14 @@ def _read_columns(
     lo_v = _optional_numeric(data, lower_ci if has_cis else None, "lower_ci")
     hi_v = _optional_numeric(data, upper_ci if has_cis else None, "upper_ci")
     fail = _RowCheck(data, as_list(by), quantile)
+    for arr, column in ((pop, population), (val, value), (num, numerator), (se_v, se), (lo_v, lower_ci),
+                        (hi_v, upper_ci)):
+        if arr is not None:
+            fail(np.isinf(arr), [column], f"column {column!r} must not have infinite values; correct them")
+    if lo_v is not None and hi_v is not None:
+        with np.errstate(invalid="ignore"):
+            fail(lo_v > hi_v, [lower_ci, upper_ci], "lower_ci is above upper_ci (the limits look swapped); pass "
+                 "the lower and upper limit columns the right way round")
     fail(~(pop > 0), [population], f"population column {population!r} must be greater than 0 with no missing "
          "values (an SII needs every quantile populated); fix or remove the groups")
     if se_v is not None:
@@ -579,15 +733,23 @@ def _assemble(
                 out[name] = mad[:, li]
     if intercept:
         out["intercept"] = icpt_point
-    out["confidence"] = conf.label
-    out["statistic"] = STATISTIC + (" and relative index of inequality" if rii else "")
-    type_name = {0: "other", 1: "rate", 2: "proportion"}[kind]
-    out["method"] = (
-        "Low & Low (2004) population-weighted regression on mid-point ranks; Monte Carlo limits from "
-        f"{repetitions:,} repetitions; {type_name} indicator, "
-        f"{_TRANSFORM_NAME[kind] + ' transform' if transform else 'no transform'}, multiplier {multiplier:g}"
-    )
+    for name, text in _labels(conf, kind, transform, multiplier, repetitions, rii).items():
+        out[name] = text
     return out
+
+
+def _labels(conf: Confidence, kind: int, transform: bool, multiplier, repetitions: int, rii: bool) -> dict:
+    """The ``confidence``, ``statistic`` and ``method`` texts of a result."""
+    type_name = {0: "other", 1: "rate", 2: "proportion"}[kind]
+    return {
+        "confidence": conf.label,
+        "statistic": STATISTIC + (" and relative index of inequality" if rii else ""),
+        "method": (
+            "Low & Low (2004) population-weighted regression on mid-point ranks; Monte Carlo limits from "
+            f"{repetitions:,} repetitions; {type_name} indicator, "
+            f"{_TRANSFORM_NAME[kind] + ' transform' if transform else 'no transform'}, multiplier {multiplier:g}"
+        ),
+    }
 
 
 def _limit_columns(out: pd.DataFrame, stat: str, point, lim, conf: Confidence) -> None:

@@ -36,7 +36,10 @@ from urllib.parse import urlencode
 import httpx
 
 from ... import __version__, config
-from ...errors import FingertipsError, FingertipsOfflineError, HealthIntelWarning, InvalidInputError
+from ...errors import (
+    FingertipsConnectionError, FingertipsDecodingError, FingertipsError, FingertipsOfflineError,
+    FingertipsRedirectError, FingertipsTimeoutError, HealthIntelWarning, InvalidInputError, StorageError,
+)
 
 CACHE_ENV = "HEALTHINTEL_FINGERTIPS_CACHE"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -157,6 +160,15 @@ class FingertipsCache:
         return body, meta
 
     def put(self, request: Request, body: bytes, content_type: str, status: int) -> dict:
+        try:
+            return self._put(request, body, content_type, status)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write the Fingertips cache in {self.directory} ({type(exc).__name__}: "
+                f"{exc.strerror or exc}) for {request.url}. Make the folder writable or free disk space, or point "
+                f"{CACHE_ENV} (or --cache-dir) at another folder.", path=self.directory) from exc
+
+    def _put(self, request: Request, body: bytes, content_type: str, status: int) -> dict:
         self.directory.mkdir(parents=True, exist_ok=True)
         meta = {
             "url": request.url,
@@ -265,11 +277,18 @@ class Fetcher:
     max_concurrency: int = 4
     verify: object = True
     transport: httpx.BaseTransport | None = None
+    deadline: float | None = None
 
     def __post_init__(self):
         self.max_age = parse_max_age(self.max_age)
         if self.max_concurrency < 1:
             raise InvalidInputError("max_concurrency must be at least 1.")
+        if self.deadline is None:  # the whole request (connect, headers, body) must finish within the timeout
+            self.deadline = float(self.timeout) if not isinstance(self.timeout, httpx.Timeout) else \
+                float(max(t for t in (self.timeout.connect, self.timeout.read, self.timeout.write, 60.0) if t))
+        if not (isinstance(self.deadline, (int, float)) and self.deadline > 0):
+            raise InvalidInputError(
+                f"the request deadline must be a positive number of seconds; got {self.deadline!r}.")
         self.ssl_context = ssl_context(self.verify)
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
         self._client: httpx.Client | None = None
@@ -344,24 +363,19 @@ class Fetcher:
         return Response(request, body, meta.get("fetched_at", ""), status, meta.get("content_type", ""),
                         meta.get("sha256", ""), offline)
 
-    def _download(self, request: Request) -> httpx.Response:
+    def _download(self, request: Request) -> _Answer:
         attempts = self.retry.retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
                 with self._slots:
-                    response = self.client.get(request.url)
-            except httpx.TimeoutException as exc:
+                    response = self._fetch_once(request)
+            except (FingertipsTimeoutError, FingertipsConnectionError) as exc:
                 if last:
-                    raise _transient(f"Fingertips request timed out after {attempts} attempt(s) "
-                                     f"({type(exc).__name__}): {request.url}", request) from exc
-                self.retry.sleep(self.retry.delay(attempt))
-                continue
-            except httpx.TransportError as exc:
-                if last:
-                    raise _transient(f"Fingertips request failed after {attempts} attempt(s) ({exc!r}): "
-                                     f"{request.url}. Check the network, or use offline mode with a warm "
-                                     "cache.", request) from exc
+                    what = "timed out" if isinstance(exc, FingertipsTimeoutError) else "failed"
+                    raise type(exc)(f"Fingertips request {what} after {attempts} attempt(s) ({exc}): "
+                                    f"{request.url}. Check the network, or use offline mode with a warm cache.",
+                                    request=request.url) from exc.__cause__
                 self.retry.sleep(self.retry.delay(attempt))
                 continue
             if response.status_code in RETRY_STATUSES:
@@ -377,6 +391,91 @@ class Fetcher:
                                       f"{hint}: {request.url}", request=request.url)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _fetch_once(self, request: Request) -> _Answer:
+        """One GET, headers and body, within the whole-request deadline (``deadline`` seconds).
+
+        httpx's timeouts are per network operation, so a server sending one byte every half second would never
+        trip them. The request runs on a helper thread that the caller waits for at most ``deadline`` seconds;
+        the helper also checks the deadline between body chunks, so it stops soon after the caller gave up.
+        """
+        assert self.deadline is not None  # set in __post_init__
+        seconds = float(self.deadline)
+        stop_at = time.monotonic() + seconds
+        box: dict = {}
+        cancelled = threading.Event()
+
+        def work() -> None:
+            try:
+                box["answer"] = self._stream(request, stop_at, cancelled)
+            except BaseException as exc:  # handed to the caller, mapped there
+                box["error"] = exc
+
+        worker = threading.Thread(target=work, name="fingertips-request", daemon=True)
+        worker.start()
+        worker.join(seconds)
+        if worker.is_alive() or isinstance(box.get("error"), _DeadlineExceeded):
+            cancelled.set()
+            raise FingertipsTimeoutError(
+                f"no complete answer within the {seconds:g} s deadline for the whole request", request=request.url)
+        if "error" in box:
+            raise _mapped(box["error"], request) from box["error"]
+        return box["answer"]
+
+    def _stream(self, request: Request, stop_at: float, cancelled: threading.Event) -> _Answer:
+        with self.client.stream("GET", request.url) as response:
+            chunks = []
+            for chunk in response.iter_bytes():
+                if cancelled.is_set() or time.monotonic() > stop_at:
+                    raise _DeadlineExceeded()
+                chunks.append(chunk)
+            return _Answer(response.status_code, response.reason_phrase, response.headers, b"".join(chunks))
+
+
+class _DeadlineExceeded(Exception):
+    """Raised on the helper thread when the whole-request deadline has passed."""
+
+
+@dataclass
+class _Answer:
+    """A complete HTTP answer: status, headers and the decoded body."""
+
+    status_code: int
+    reason_phrase: str
+    headers: httpx.Headers
+    content: bytes
+
+
+def _mapped(exc: BaseException, request: Request) -> BaseException:
+    """The healthintel error for a failure of one request (the original is kept as its cause)."""
+    url = request.url
+    if isinstance(exc, httpx.TooManyRedirects):
+        return FingertipsRedirectError(
+            f"Fingertips request was redirected too many times (a redirect loop?): {url}. The API address may have "
+            "moved: check FINGERTIPS base_url, or try again later.", request=url)
+    if isinstance(exc, httpx.DecodingError):
+        return FingertipsDecodingError(
+            f"{url}: the response body could not be decoded ({exc}); the server sent a bad Content-Encoding. Try "
+            "again later, or report it to the Fingertips team.", request=url)
+    if isinstance(exc, httpx.TimeoutException):
+        return FingertipsTimeoutError(f"{type(exc).__name__}", request=url)
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL) and _redirected(exc, url):
+        return FingertipsRedirectError(
+            f"Fingertips request was redirected to an address it cannot follow ({exc}): {url}.", request=url)
+    if isinstance(exc, httpx.TransportError):
+        return FingertipsConnectionError(f"{type(exc).__name__}: {exc}", request=url)
+    if isinstance(exc, httpx.HTTPError | httpx.InvalidURL | httpx.StreamError):
+        return FingertipsError(f"Fingertips request failed ({type(exc).__name__}: {exc}): {url}", request=url)
+    if isinstance(exc, OSError | ssl.SSLError | ValueError):
+        return FingertipsConnectionError(f"{type(exc).__name__}: {exc}", request=url)
+    return exc
+
+
+def _redirected(exc: Exception, url: str) -> bool:
+    try:
+        return str(exc.request.url) != url  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):
+        return False
 
 
 def _transient(message: str, request: Request) -> FingertipsError:
