@@ -79,7 +79,7 @@ def _slot_key(name: str) -> str:
 def parse(text: str, path: Path | str = "commentary.md") -> Commentary:
     """Split a commentary file into the Commentary section's text and the text of each ``<!-- slot: x -->``."""
     parts = _SLOT.split(text)
-    main, slots = parts[0].strip(), {}
+    main, slots = parts[0].strip(), {}  # type: tuple[str, dict[str, str]]
     for name, body in zip(parts[1::2], parts[2::2]):
         if not name.strip():
             raise RenderError(f"{path}: a slot marker names no section: write <!-- slot: <section anchor> -->")

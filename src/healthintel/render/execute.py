@@ -55,6 +55,9 @@ class ChapterResult:
     title: str | None = None
     synthetic: bool = False
     rendered_at: str | None = field(default=None, repr=False)
+    pdf_path: Path | None = None  # set by render.pdf.print_reports (--format pdf|both)
+    pdf_error: str | None = None
+    pdf_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -69,6 +72,7 @@ class ChapterResult:
         out = asdict(self)
         out["html_path"] = str(self.html_path) if self.html_path else None
         out["notebook_path"] = str(self.notebook_path) if self.notebook_path else None
+        out["pdf_path"] = str(self.pdf_path) if self.pdf_path else None
         return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -101,6 +102,19 @@ def _spec(chapter: str, base: dict, settings: dict, area, period) -> dict:
     if settings:
         spec["disclosure"] = dict(settings)
     return spec
+
+
+def series_keys(path: str | Path | None = None, notebooks_dir: str | Path | None = None) -> set[tuple[str, str]]:
+    """``(chapter, slug)`` of every report a series YAML (the packaged one by default) describes: what
+    ``healthintel render --prune`` keeps. A spec whose notebook or parameters do not validate still counts, under
+    the slug of the parameters it gives."""
+    keys = set()
+    for spec in load_series(path):
+        params = dict(spec.get("parameters") or {})
+        with contextlib.suppress(RenderError):
+            params = validate_parameters(chapter_path(spec["chapter"], notebooks_dir), params)
+        keys.add((spec["chapter"], resolve_slug(spec.get("slug"), canonical_parameters(params))))
+    return keys
 
 
 def series_disclosure(path: str | Path | None = None) -> dict:
