@@ -25,6 +25,7 @@ from healthintel.render.parameters import slugify
 
 _DATA_TABLE = re.compile(r"<table\b[^>]*\bdata-hi-table=\"table\"[^>]*>.*?</table>", re.DOTALL | re.IGNORECASE)
 _CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.DOTALL | re.IGNORECASE)
+_OPENING = re.compile(r"<table\b[^>]*>", re.IGNORECASE)
 _NAME = re.compile(r'\bdata-hi-download="([^"]*)"')
 _TAG = re.compile(r"<[^>]+>")
 _NUMBER = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
@@ -77,7 +78,8 @@ def _unique(name: str, taken: set[str]) -> str:
 
 
 def _file_name(table_html: str, caption: str) -> str:
-    given = _NAME.search(table_html.split(">", 1)[0])
+    opening = _OPENING.search(table_html)
+    given = _NAME.search(opening.group(0)) if opening else None
     base = slugify(html.unescape(given.group(1)) if given else caption or "table")
     if len(base) > MAX_NAME:
         base = base[:MAX_NAME].rsplit("-", 1)[0] or base[:MAX_NAME]
