@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from typer.testing import CliRunner
 
 from healthintel import tables
