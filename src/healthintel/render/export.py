@@ -302,12 +302,20 @@ def remove_downloads(html_path: str | Path) -> None:
 
 
 def write_html(nb, path: str | Path, **kw) -> Path:
-    """:func:`export_html` then an atomic write to ``path``; the tables' CSVs go to ``<slug>/`` beside it first
-    (the CSVs of an earlier render removed), so the page never links a file that is not there."""
+    """:func:`export_html` then an atomic write to ``path``. The tables' CSVs are written to ``<slug>/`` beside it
+    first (each atomically) and the CSVs of an earlier render that the new page no longer links are removed last,
+    so neither the old page (should this run die half way) nor the new one links a file that is not there."""
     path = Path(path)
     downloads: list = []
     page = export_html(nb, downloads_folder=path.stem, downloads=downloads, **kw)
-    remove_downloads(path)
+    folder = downloads_dir(path)
     for download in downloads:
-        atomic_write(downloads_dir(path) / f"{download.name}.csv", download.text)
-    return atomic_write(path, page)
+        atomic_write(folder / f"{download.name}.csv", download.text)
+    written = atomic_write(path, page)
+    current = {f"{d.name}.csv" for d in downloads}
+    for old in folder.glob("*.csv") if folder.is_dir() else []:
+        if old.name not in current:
+            old.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only when empty: a page without data tables
+    return written
