@@ -357,9 +357,12 @@ def test_provenance_and_index_reflow_as_cards_at_390(site, browser):
             display = opened.page.eval_on_selector(selector, "e => getComputedStyle(e).display")
             label = opened.page.eval_on_selector(selector + " td[data-label]",
                                                  "e => getComputedStyle(e, '::before').content")
+            fits = opened.page.eval_on_selector(selector, """e => { const box = e.closest(".jp-OutputArea-output")
+                || document.documentElement; return box.scrollWidth <= box.clientWidth + 1; }""")
         finally:
             opened.close()
         assert display == "block" and label.strip('"').endswith(": "), (path.name, display, label)
+        assert fits, path.name  # a card fits the screen: nothing to scroll sideways inside it either
 
 
 # ----------------------------------------------------------------------------------------- canonical areas
