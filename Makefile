@@ -8,7 +8,7 @@ EXTRAS ?= dev,growth
 STAMP := $(VENV)/.installed
 JOBS ?=
 
-.PHONY: help setup kernel data report lint test test-fast bench clean browser
+.PHONY: help setup kernel data report lint test test-fast bench clean browser axe
 
 help:
 	@echo "make report  - set up, fetch data and render the default chapter series (reports/index.html)"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint    - ruff (E, F, B, UP, SIM) on src/tests/benchmarks and mypy on stats, render, chapters"
 	@echo "make data    - fetch the data into data/raw (checksums verified)"
 	@echo "make bench   - run the benchmarks (prints speed ratios against peers)"
+	@echo "make axe     - install axe-core from npm for the browser accessibility tests (make test does it)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,17 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 browser:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
+# axe-core, the accessibility rules the browser tests run in every page, from npm: the version pinned in
+# package.json / package-lock.json (npm ci verifies its checksum), into node_modules/. npm comes from Debian when
+# missing (CI runs as root on a fresh clone).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y nodejs npm)
+	npm ci --no-audit --no-fund
+	touch $(AXE)
+
+axe: $(AXE)
+
 PYTEST := $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-kernel-name healthintel -p no:cacheprovider
 
 # ruff and mypy read their configuration from pyproject.toml; a lint error fails `make test` before pytest runs.
@@ -51,7 +63,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-test: browser lint
+test: browser axe lint
 	$(PYTEST) $(PYTEST_ARGS)
 
 # Skips the tests marked slow (notebook execution, report rendering, long Monte-Carlo reference checks).
@@ -63,4 +75,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_stats.py
 
 clean:
-	rm -rf $(VENV) reports/* data/processed/* && touch reports/.gitkeep data/processed/.gitkeep
+	rm -rf $(VENV) node_modules reports/* data/processed/* && touch reports/.gitkeep data/processed/.gitkeep

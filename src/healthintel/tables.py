@@ -59,29 +59,89 @@ class HTML:
         return self.text
 
 
+#: Credits printed under the provenance table, each when a source the page used calls for it.
+OGL_CREDIT = "Contains public sector information licensed under the Open Government Licence v3.0."
+ONS_CREDIT = "Source: Office for National Statistics licensed under the Open Government Licence v.3.0."
+OS_CREDIT = "Contains OS data © Crown copyright and database right {years}."
+_SHORT_HASH = 12
+
+
+def source_credits(publishers: list[str], licences: list[str]) -> list[str]:
+    """The attribution statements the sources of a page require, and only those.
+
+    The Open Government Licence statement when a source is under the OGL; the ONS statement when ONS published a
+    source (the ONS's own attribution wording); the OS statement, with the years its licences give, when a source
+    contains Ordnance Survey data (the ONS boundary files). A page that uses no ONS or OS data credits neither.
+    """
+    import re
+
+    out = []
+    if any("open government licence" in str(lic).casefold() for lic in licences):
+        out.append(OGL_CREDIT)
+    if any(str(p).casefold().startswith(("office for national statistics", "ons ")) for p in publishers):
+        out.append(ONS_CREDIT)
+    os_years = sorted({year for lic in licences if "contains os data" in str(lic).casefold()
+                       for year in re.findall(r"\b(?:19|20)\d\d\b", str(lic).split("OS data", 1)[-1])})
+    if any("contains os data" in str(lic).casefold() for lic in licences):
+        out.append(OS_CREDIT.format(years=", ".join(os_years) or "").replace(" .", "."))
+    return out
+
+
+def _hash_cell(short: str, full: str | None) -> str:
+    """A short hash, the full value on hover (title) and a click away (details: select and copy it)."""
+    short = str(short)
+    if not full:
+        return f"<code>{html.escape(short)}</code>"
+    full = html.escape(full)
+    return (f'<details class="hi-hash"><summary title="SHA-256 {full}"><code>{html.escape(full[:_SHORT_HASH])}…</code>'
+            f'<span class="hi-visually-hidden"> (show the full SHA-256)</span></summary><code>{full}</code></details>')
+
+
+def _url_cell(url: str) -> str:
+    url = str(url)
+    if url.startswith(("https://", "http://")):
+        return f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>'
+    return html.escape(url)
+
+
 def provenance_footer(dataset_ids: list[str], *, notes: str = "", extra: pd.DataFrame | None = None) -> HTML:
     """The "Data sources and provenance" footer: every source with vintage, licence, URL and checksum, the
     healthintel version and the time the chapter was run.
 
     ``extra`` adds rows in the same columns for sources outside the catalog, e.g. the Fingertips API requests
     of :func:`healthintel.sources.fingertips.provenance_table` (request URL, API generation, fetched-at time and
-    cache status)."""
+    cache status).
+
+    The table wraps (``hi-provenance-table``; each cell also carries its column name in ``data-label`` so a phone
+    shows one source per card); URLs are links; the SHA-256 shows its first 12 characters with the full value on
+    hover and one click away; the credits under it are those the page's own sources require
+    (:func:`source_credits`), not a fixed list."""
+    from .sources.catalog import dataset
+
     prov = provenance(dataset_ids)
+    full: list[str | None] = [dataset(i).sha256 for i in dataset_ids]
     if extra is not None and len(extra):
         prov = pd.concat([prov, extra], ignore_index=True) if len(prov) else extra.reset_index(drop=True)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for r in prov.itertuples(index=False)
-    )
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in prov.columns)
+        full += [None] * len(extra)
+    columns = list(prov.columns)
+    body = []
+    for values, whole in zip(prov.itertuples(index=False), full):
+        cells = []
+        for column, value in zip(columns, values):
+            text = (_hash_cell(value, whole) if column == "SHA-256" else _url_cell(value) if column == "Official URL"
+                    else html.escape(str(value)))
+            cells.append(f'<td data-label="{html.escape(column, quote=True)}">{text}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in columns)
+    credits = source_credits(list(prov.get("Publisher", [])), list(prov.get("Licence", [])))
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    notes_html = f"<p>{html.escape(notes)}</p>" if notes else ""
     return HTML(
         '<section class="hi-provenance"><h2>Data sources and provenance</h2>'
-        '<table class="hi-table" data-hi-table="provenance">'
-        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-        f"<p>{html.escape(notes)}</p>"
-        f"<p>Produced with healthintel {__version__} on {now}. Contains public sector information licensed under "
-        "the Open Government Licence v3.0. Source: Office for National Statistics licensed under the Open "
-        "Government Licence v.3.0. Contains OS data © Crown copyright and database right.</p></section>"
+        '<table class="hi-table hi-provenance-table" data-hi-table="provenance">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"{notes_html}"
+        f"<p>Produced with healthintel {__version__} on {now}. {' '.join(credits)}</p></section>"
     )
 
 

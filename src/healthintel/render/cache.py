@@ -4,6 +4,7 @@ The hash covers
 
 - the chapter notebook file (bytes),
 - the merged parameters, the kernel name and the disclosure threshold,
+- the author's commentary file (:mod:`healthintel.render.commentary`), by content (``"none"`` without one),
 - the healthintel package: every ``*.py`` file and package data file (``*.yaml``, templates, CSS) under the
   installed package directory, by relative path and content,
 - the raw data: ``data/raw/MANIFEST.json``'s ``id``/``path``/``sha256`` of every file (not its timestamps, so a
@@ -65,8 +66,10 @@ def data_hash(raw_dir: str | Path | None = None) -> str:
     return _sha(json.dumps(checksums).encode())
 
 
-def chapter_hash(notebook: str | Path, parameters: dict, *, kernel: str, threshold: int) -> dict[str, str]:
-    """The parts and the combined ``hash`` of one chapter × parameters."""
+def chapter_hash(notebook: str | Path, parameters: dict, *, kernel: str, threshold: int,
+                 commentary: str = "none") -> dict[str, str]:
+    """The parts and the combined ``hash`` of one chapter × parameters; ``commentary`` is the fingerprint of the
+    author's commentary file (:func:`healthintel.render.commentary.fingerprint`)."""
     parts = {
         "notebook": _sha(Path(notebook).read_bytes()),
         "parameters": _sha(json.dumps(parameters, sort_keys=True, default=str).encode()),
@@ -74,6 +77,8 @@ def chapter_hash(notebook: str | Path, parameters: dict, *, kernel: str, thresho
         "code": code_hash(),
         "data": data_hash(),
     }
+    if commentary != "none":  # without commentary the hash is the one earlier versions stored
+        parts["commentary"] = commentary
     parts["hash"] = _sha(json.dumps(parts, sort_keys=True).encode())
     return parts
 

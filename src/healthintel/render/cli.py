@@ -1,8 +1,11 @@
 """``healthintel render``: one chapter for some areas, or a whole series, then the index and a summary.
 
 The main CLI registers it with ``app.command("render")(render)``. Exit codes: 0 all ok (or skipped because
-unchanged), 1 a chapter failed, 2 bad parameters (nothing was run), 3 the reports folder cannot be written
-(permission denied, read-only or full disk: checked before any kernel starts, and again for the index).
+unchanged), 1 a chapter (or its PDF) failed, 2 bad parameters (nothing was run), 3 the reports folder cannot
+be written (permission denied, read-only or full disk: checked before any kernel starts, and again for the
+index). ``--format pdf|both`` prints each report to PDF after the series (:mod:`healthintel.render.pdf`);
+``--prune`` keeps only this run's and the series' reports in the index
+(:func:`healthintel.render.site.write_index`).
 """
 
 from __future__ import annotations
@@ -56,8 +59,10 @@ def _specs(chapter, area, series, params) -> list[dict]:
     if chapter:
         specs = [s for s in specs if s["chapter"] == chapter]
     if area:
-        wanted = {a.casefold() for a in area}
-        specs = [s for s in specs if str(s["parameters"].get("area", "")).casefold() in wanted]
+        from healthintel.render.parameters import canonical_area
+
+        wanted = {canonical_area(a).casefold() for a in area}  # "kent" and "E10000016" pick the series' "Kent"
+        specs = [s for s in specs if canonical_area(str(s["parameters"].get("area", ""))).casefold() in wanted]
     for s in specs:
         s["parameters"] = {**s["parameters"], **params}
     return specs
@@ -82,11 +87,15 @@ def _summary(results, index_path: Path) -> None:
             detail = f"[red]{escape(r.error or '')}[/]"
         if r.synthetic:
             status += " [magenta](synthetic)[/]"
+        if r.pdf_path:
+            detail += " [dim]+ PDF[/]"
+        elif r.pdf_error:
+            detail += f"\n[red]{escape(r.pdf_error)}[/]"
         table.add_row(r.chapter, escape(str(r.parameters.get("area", r.slug))), status, f"{r.seconds:.1f}", detail)
     console = Console()
     console.print(table)
     counts = {"ok": sum(r.status == "ok" for r in results), "skipped (unchanged)": sum(r.skipped for r in results),
-              "failed": sum(not r.ok for r in results)}
+              "failed": sum(not r.ok for r in results), "PDF failed": sum(bool(r.pdf_error) for r in results)}
     console.print(", ".join(f"{n} {label}" for label, n in counts.items() if n or label == "ok"))
     console.print(f"index: {index_path}", soft_wrap=True, highlight=False)  # a path must stay copyable: no wrap
 
@@ -114,9 +123,18 @@ def render(
     force: Annotated[
         bool, typer.Option("--force", help="Re-render chapters whose inputs, parameters and code are unchanged.")
     ] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", help="html, pdf or both: pdf prints <slug>.pdf beside each report's HTML "
+                                           "(the page it is printed from, kept) with headless Chromium.")
+    ] = "html",
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Drop index rows (and their files) that are neither rendered now nor in "
+                                           "the series: old failures, typos, ad hoc areas.")
+    ] = False,
 ) -> None:
-    """Render chapter notebooks to HTML reports and update reports/index.html."""
-    from healthintel.render.series import render_series
+    """Render chapter notebooks to HTML (and PDF) reports and update reports/index.html."""
+    from healthintel.render.pdf import FORMATS, print_reports
+    from healthintel.render.series import render_series, series_keys
     from healthintel.render.site import write_index
 
     from rich.console import Console
@@ -124,6 +142,9 @@ def render(
 
     err = Console(stderr=True)
     try:
+        if output_format not in FORMATS:
+            raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}, got {output_format!r}",
+                                     param_hint="--format")
         specs = _specs(chapter, area, series, parse_params(list(param or [])))
         if not specs:
             raise RenderError("nothing to render: no series entry matches the chapter/area given")
@@ -137,11 +158,14 @@ def render(
     except StorageError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=EXIT_STORAGE) from None
+    if output_format in ("pdf", "both"):
+        print_reports(results)
+    keep = series_keys(series) if prune else None
     try:
-        index_path = write_index(results, reports_dir)
+        index_path = write_index(results, reports_dir, keep=keep)
     except StorageError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=EXIT_STORAGE) from None
     _summary(results, index_path)
-    if any(not r.ok for r in results):
+    if any(not r.ok or r.pdf_error for r in results):
         raise typer.Exit(code=1)

@@ -19,10 +19,23 @@ from healthintel import config
 from healthintel import disclosure as disclosure_module
 from healthintel import report
 from healthintel.errors import RenderError
-from healthintel.render import cache
-from healthintel.render.export import atomic_write, is_synthetic, notebook_title, readable, write_html
+from healthintel.render import cache, commentary
+from healthintel.render.export import (
+    atomic_write,
+    is_synthetic,
+    notebook_title,
+    readable,
+    remove_downloads,
+    write_html,
+)
 from healthintel.render.guard import DEFAULT_MAX_ROWS, check_notebook
-from healthintel.render.parameters import chapter_path, default_slug, slugify, validate_parameters
+from healthintel.render.parameters import (
+    canonical_parameters,
+    chapter_path,
+    default_slug,
+    slugify,
+    validate_parameters,
+)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -42,6 +55,9 @@ class ChapterResult:
     title: str | None = None
     synthetic: bool = False
     rendered_at: str | None = field(default=None, repr=False)
+    pdf_path: Path | None = None  # set by render.pdf.print_reports (--format pdf|both)
+    pdf_error: str | None = None
+    pdf_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -56,6 +72,7 @@ class ChapterResult:
         out = asdict(self)
         out["html_path"] = str(self.html_path) if self.html_path else None
         out["notebook_path"] = str(self.notebook_path) if self.notebook_path else None
+        out["pdf_path"] = str(self.pdf_path) if self.pdf_path else None
         return out
 
 
@@ -122,7 +139,8 @@ def _environment(name: str, value: str):
 
 def remove_stale_temps(out_dir: Path, slug: str) -> None:
     """Temp files of a run of this slug that was killed (SIGKILL leaves them); never read as reports."""
-    for pattern in (f".{slug}.*.tmp.ipynb", f".{slug}.html.*.tmp", f".{slug}.hash.*.tmp"):
+    for pattern in (f".{slug}.*.tmp.ipynb", f".{slug}.html.*.tmp", f".{slug}.hash.*.tmp", f".{slug}.pdf.*.tmp",
+                    f"{slug}/.*.csv.*.tmp"):
         for path in out_dir.glob(pattern):
             path.unlink(missing_ok=True)
 
@@ -162,6 +180,7 @@ def _publish_figures(error: str | None, executed: Any, html_path: Path, figures_
         error = _write_figures(executed, figures_path)
     if error is not None:
         html_path.unlink(missing_ok=True)
+        remove_downloads(html_path)
         figures_path.unlink(missing_ok=True)
     return error
 
@@ -197,12 +216,13 @@ def render_chapter(
 
     threshold, max_rows = disclosure_settings(disclosure)
     source = chapter_path(chapter, notebooks_dir)
-    merged = validate_parameters(source, parameters)
+    merged = canonical_parameters(validate_parameters(source, parameters))
     slug = resolve_slug(slug, merged)
     out_dir = Path(reports_dir or config.reports_dir()).resolve() / chapter
     out_dir.mkdir(parents=True, exist_ok=True)
     nb_path, html_path = out_dir / f"{slug}.ipynb", out_dir / f"{slug}.html"
-    parts = cache.chapter_hash(source, merged, kernel=kernel, threshold=threshold)
+    parts = cache.chapter_hash(source, merged, kernel=kernel, threshold=threshold,
+                               commentary=commentary.fingerprint(chapter, slug))
     if not force:
         skipped = skipped_result(chapter, slug, merged, out_dir, parts)
         if skipped is not None:
@@ -210,6 +230,7 @@ def render_chapter(
     # From here the stored hash no longer vouches for what is on disk: a run killed half way re-renders next time.
     cache.forget(out_dir, slug)
     remove_stale_temps(out_dir, slug)
+    (out_dir / f"{slug}.pdf").unlink(missing_ok=True)  # printed from the HTML this run replaces
 
     started = time.perf_counter()
     rendered_at = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -237,6 +258,7 @@ def render_chapter(
         error = short_error(exc)
     except BaseException:  # interrupted: keep what ran for the analyst, never a stale report
         html_path.unlink(missing_ok=True)
+        remove_downloads(html_path)
         raise
     finally:
         if tmp.exists() and tmp.stat().st_size > 0:
@@ -256,6 +278,7 @@ def render_chapter(
             write_html(
                 executed, html_path, parameters=merged, chapter=chapter, kernel=kernel,
                 rendered_at=rendered_at, notebook_dir=source.parent, disclosure_threshold=threshold,
+                commentary=commentary.read(chapter, slug),
             )
         except Exception as exc:
             error = "export failed: " + short_error(exc)

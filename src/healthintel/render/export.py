@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import html
@@ -210,20 +211,27 @@ def clean_for_report(nb, title: str | None = None):
     return nb
 
 
-def table_of_contents(nb, max_level: int = 3) -> list[dict]:
-    """Nested ``[{level, id, text, children}]`` from markdown headings, ids as nbconvert renders them."""
+def cell_headings(cell) -> list[tuple[int, str, str]]:
+    """``(level, anchor id, text)`` of every heading a cell shows (its Markdown source, or its Markdown outputs),
+    ids as nbconvert renders them."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    flat = []
-    for cell in nb.cells:
-        sources = [cell.source] if cell.cell_type == "markdown" else [
-            o["data"]["text/markdown"] for o in cell.get("outputs", []) if "text/markdown" in (o.get("data") or {})
-        ]
-        for source in sources:
-            for level, anchor, inner in _HEADING.findall(markdown2html_mistune(source)):
-                if int(level) <= max_level:
-                    text = html.unescape(_TAG.sub("", _ANCHOR.sub("", inner))).strip()
-                    flat.append({"level": int(level), "id": html.unescape(anchor), "text": text, "children": []})
+    sources = [cell.source] if cell.cell_type == "markdown" else [
+        o["data"]["text/markdown"] for o in cell.get("outputs", []) if "text/markdown" in (o.get("data") or {})
+    ]
+    found = []
+    for source in sources:
+        source = source if isinstance(source, str) else "".join(source)
+        for level, anchor, inner in _HEADING.findall(markdown2html_mistune(source)):
+            text = html.unescape(_TAG.sub("", _ANCHOR.sub("", inner))).strip()
+            found.append((int(level), html.unescape(anchor), text))
+    return found
+
+
+def table_of_contents(nb, max_level: int = 3) -> list[dict]:
+    """Nested ``[{level, id, text, children}]`` from markdown headings, ids as nbconvert renders them."""
+    flat = [{"level": level, "id": anchor, "text": text, "children": []}
+            for cell in nb.cells for level, anchor, text in cell_headings(cell) if level <= max_level]
     root: list[dict] = []
     stack: list[dict] = []
     for item in flat:
@@ -250,11 +258,18 @@ def export_html(
     rendered_at: str | None = None,
     notebook_dir: str | Path | None = None,
     disclosure_threshold: int | None = None,
+    commentary: Any = None,
+    downloads_folder: str | None = None,
+    downloads: list | None = None,
 ) -> str:
     """Render an executed notebook to the reviewer HTML page (as a string).
 
     The footer's methods notes state the disclosure rule for ``disclosure_threshold`` (default: the configured
-    threshold, :func:`healthintel.disclosure.threshold`).
+    threshold, :func:`healthintel.disclosure.threshold`). ``commentary`` (a
+    :class:`~healthintel.render.commentary.Commentary`) puts the author's text into the page. With
+    ``downloads_folder`` (the report's slug) every data table gets a "Download CSV" link to
+    ``<downloads_folder>/<name>.csv`` and the CSVs are appended to ``downloads``
+    (:mod:`healthintel.render.downloads`); :func:`write_html` writes them.
     """
     from nbconvert import HTMLExporter
 
@@ -267,6 +282,16 @@ def export_html(
     title = notebook_title(nb) or (chapter or "Untitled chapter").replace("_", " ").capitalize()
     synthetic = is_synthetic(nb)
     report_nb = clean_for_report(nb, title)
+    if commentary is not None:
+        from healthintel.render import commentary as commentary_module
+
+        report_nb = commentary_module.insert(report_nb, commentary)
+    if downloads_folder:
+        from healthintel.render import downloads as downloads_module
+
+        found = downloads_module.attach(report_nb, downloads_folder)
+        if downloads is not None:
+            downloads.extend(found)
     area, period = parameters.get("area"), parameters.get("period")
     page_title = " — ".join(str(x) for x in (title, area, period) if x not in (None, ""))
     report_nb.metadata["title"] = page_title  # the lab template's <title>
@@ -297,6 +322,38 @@ def export_html(
     return body
 
 
+def downloads_dir(html_path: str | Path) -> Path:
+    """The folder of a report's CSV downloads: ``<slug>/`` beside ``<slug>.html``."""
+    html_path = Path(html_path)
+    return html_path.with_name(html_path.stem)
+
+
+def remove_downloads(html_path: str | Path) -> None:
+    """Remove a report's CSV downloads (and their folder when nothing else is in it)."""
+    folder = downloads_dir(html_path)
+    if not folder.is_dir():
+        return
+    for path in folder.glob("*.csv"):
+        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
 def write_html(nb, path: str | Path, **kw) -> Path:
-    """:func:`export_html` then an atomic write to ``path``."""
-    return atomic_write(path, export_html(nb, **kw))
+    """:func:`export_html` then an atomic write to ``path``. The tables' CSVs are written to ``<slug>/`` beside it
+    first (each atomically) and the CSVs of an earlier render that the new page no longer links are removed last,
+    so neither the old page (should this run die half way) nor the new one links a file that is not there."""
+    path = Path(path)
+    downloads: list = []
+    page = export_html(nb, downloads_folder=path.stem, downloads=downloads, **kw)
+    folder = downloads_dir(path)
+    for download in downloads:
+        atomic_write(folder / f"{download.name}.csv", download.text)
+    written = atomic_write(path, page)
+    current = {f"{d.name}.csv" for d in downloads}
+    for old in folder.glob("*.csv") if folder.is_dir() else []:
+        if old.name not in current:
+            old.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only when empty: a page without data tables
+    return written

@@ -1,15 +1,17 @@
-"""Chapter notebooks and their ``parameters`` cell: find, inspect, validate (before any kernel starts)."""
+"""Chapter notebooks and their ``parameters`` cell: find, inspect, validate (before any kernel starts), and the
+canonical area (official name, slug) a report is filed under."""
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from healthintel import config
-from healthintel.errors import ParameterError, RenderError
+from healthintel.errors import HealthIntelError, ParameterError, RenderError
 
 # Types a default can fix; anything else (an expression, a dict of dicts...) is accepted as is.
 _TYPES: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
@@ -150,3 +152,32 @@ def default_slug(parameters: dict) -> str:
     """The report's file stem: the slug of the ``area`` parameter (``"default"`` without one)."""
     area = parameters.get("area")
     return slugify(area) if area not in (None, "") else "default"
+
+
+@functools.lru_cache(maxsize=256)
+def canonical_area(area: str) -> str:
+    """The official name of the area ``area`` names, by name or GSS code in any case (``"kent"``,
+    ``"E10000016"`` → ``"Kent"``; ``"kent & medway"`` → ``"Kent and Medway"``), through
+    :func:`healthintel.geography.resolve_area` (IMD 2019 areas, then IoD 2025 ones).
+
+    Text that names no known area is returned stripped and unchanged: the chapter then reports the unknown area
+    itself (with the geography's suggestions), and its report keeps the name it was given.
+    """
+    from healthintel import geography
+
+    text = str(area).strip()
+    for vintage in geography.VINTAGES:
+        try:
+            return geography.resolve_area(text, vintage).name
+        except (HealthIntelError, OSError, ValueError, KeyError):
+            continue
+    return text
+
+
+def canonical_parameters(parameters: dict) -> dict:
+    """``parameters`` with a non-empty string ``area`` replaced by its official name (:func:`canonical_area`), so
+    that ``kent``, ``Kent`` and ``E10000016`` run, hash, title and file the same report."""
+    area = parameters.get("area")
+    if isinstance(area, str) and area.strip():
+        return {**parameters, "area": canonical_area(area)}
+    return dict(parameters)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -13,7 +14,7 @@ import yaml
 
 from healthintel import config
 from healthintel.errors import ParameterError, RenderError
-from healthintel.render import cache
+from healthintel.render import cache, commentary
 from healthintel.render.execute import (
     ChapterResult,
     check_kernel,
@@ -24,8 +25,14 @@ from healthintel.render.execute import (
     short_error,
     skipped_result,
 )
-from healthintel.render.export import check_writable
-from healthintel.render.parameters import chapter_path, slugify, validate_parameters
+from healthintel.render.export import check_writable, remove_downloads
+from healthintel.render.parameters import (
+    canonical_area,
+    canonical_parameters,
+    chapter_path,
+    slugify,
+    validate_parameters,
+)
 
 DEFAULT_SERIES = Path(__file__).with_name("series.yaml")
 EXECUTORS = ("process", "dask")
@@ -91,10 +98,23 @@ def _spec(chapter: str, base: dict, settings: dict, area, period) -> dict:
         params["period"] = period
     spec: dict[str, Any] = {"chapter": chapter, "parameters": params}
     if period is not None:
-        spec["slug"] = slugify(f"{area or 'default'} {period}")
+        spec["slug"] = slugify(f"{canonical_area(area) if area else 'default'} {period}")
     if settings:
         spec["disclosure"] = dict(settings)
     return spec
+
+
+def series_keys(path: str | Path | None = None, notebooks_dir: str | Path | None = None) -> set[tuple[str, str]]:
+    """``(chapter, slug)`` of every report a series YAML (the packaged one by default) describes: what
+    ``healthintel render --prune`` keeps. A spec whose notebook or parameters do not validate still counts, under
+    the slug of the parameters it gives."""
+    keys = set()
+    for spec in load_series(path):
+        params = dict(spec.get("parameters") or {})
+        with contextlib.suppress(RenderError):
+            params = validate_parameters(chapter_path(spec["chapter"], notebooks_dir), params)
+        keys.add((spec["chapter"], resolve_slug(spec.get("slug"), canonical_parameters(params))))
+    return keys
 
 
 def series_disclosure(path: str | Path | None = None) -> dict:
@@ -124,6 +144,7 @@ def validate_series(jobs_spec: Iterable[dict], notebooks_dir: str | Path | None 
             raise ParameterError(f"series item {i} must be a mapping with a 'chapter' key, got {spec!r}")
         try:
             merged = validate_parameters(chapter_path(spec["chapter"], notebooks_dir), spec.get("parameters"))
+            merged = canonical_parameters(merged)  # "kent", "Kent" and "E10000016" are one report
         except ParameterError as exc:
             problems.append(f"{_describe(spec)}: {exc}")
             continue
@@ -164,7 +185,7 @@ def _unchanged(spec: dict, kw: dict) -> ChapterResult | None:
     source = chapter_path(spec["chapter"], kw.get("notebooks_dir"))
     out_dir = Path(kw.get("reports_dir") or config.reports_dir()).resolve() / spec["chapter"]
     parts = cache.chapter_hash(source, spec["parameters"], kernel=kw.get("kernel", config.KERNEL_NAME),
-                               threshold=threshold)
+                               threshold=threshold, commentary=commentary.fingerprint(spec["chapter"], spec["slug"]))
     return skipped_result(spec["chapter"], spec["slug"], spec["parameters"], out_dir, parts)
 
 
@@ -172,6 +193,8 @@ def _crashed(spec: dict, exc: BaseException, kw: dict) -> ChapterResult:
     """A result for a job whose worker died (no result came back): its stale HTML goes too."""
     reports = Path(kw.get("reports_dir") or config.reports_dir()) / spec["chapter"]
     (reports / f"{spec['slug']}.html").unlink(missing_ok=True)
+    (reports / f"{spec['slug']}.pdf").unlink(missing_ok=True)
+    remove_downloads(reports / f"{spec['slug']}.html")
     cache.forget(reports, spec["slug"])
     remove_stale_temps(reports, spec["slug"])
     nb_path = reports / f"{spec['slug']}.ipynb"

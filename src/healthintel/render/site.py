@@ -1,4 +1,5 @@
-"""``reports/index.html``: every chapter by area with its status and links, merged across runs via index.json."""
+"""``reports/index.html``: the latest result of every chapter × area with its status and links (HTML, PDF,
+executed notebook), merged across runs via index.json; ``--prune`` removes stale rows and their files."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def _entry(result: ChapterResult, root: Path) -> dict:
         "period": params.get("period"),
         "status": result.status,
         "html": _relative(result.html_path, root) if result.status == "ok" else None,
+        "pdf": _relative(result.pdf_path, root) if result.status == "ok" else None,
+        "pdf_error": result.pdf_error,
         "notebook": _relative(result.notebook_path, root),
         "seconds": result.seconds,
         "synthetic": bool(result.synthetic),
@@ -83,24 +86,56 @@ def _locked(root: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None = None) -> Path:
+def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None = None, *,
+                keep: set[tuple[str, str]] | None = None) -> Path:
     """Merge ``results`` into ``reports/index.json`` and (re)write ``reports/index.html``; returns its path.
 
-    A chapter rendered now replaces its earlier entry; the others are kept, so rendering one chapter does
-    not drop the rest. A skipped (unchanged) chapter keeps its earlier entry. Links are only shown for files
-    that exist.
+    The index holds the latest result of each chapter × report (slug, from the area's official name): a chapter
+    rendered now replaces its earlier entry, so a success replaces an earlier failure and ``kent``/``E10000016``
+    are one row; the others are kept, so rendering one chapter does not drop the rest. A skipped (unchanged)
+    chapter keeps its earlier entry. Links are only shown for files that exist.
+
+    ``keep`` prunes (``healthintel render --prune``): every entry that is neither one of ``results`` nor a
+    ``(chapter, slug)`` in ``keep`` is removed, with its report files (:func:`prune_files`).
     """
     root = Path(reports_dir or config.reports_dir())
     try:
         root.mkdir(parents=True, exist_ok=True)
         with _locked(root):
-            return _write_index(list(results), root)
+            return _write_index(list(results), root, keep)
     except OSError as exc:
         raise StorageError(storage_problem(exc, root, "write the report index in"), path=root) from exc
 
 
-def _write_index(results: list[ChapterResult], root: Path) -> Path:
-    entries = read_state(root)
+#: The files of one report, beside each other in ``reports/<chapter>/`` (the CSVs are in ``<slug>/``).
+REPORT_SUFFIXES = (".html", ".pdf", ".ipynb", ".hash", ".figures.json")
+
+
+def prune_files(root: Path, chapter: str, slug: str) -> list[Path]:
+    """Remove the files of the report ``chapter``/``slug`` (HTML, PDF, executed notebook, hash, figures, CSVs)."""
+    from healthintel.render.export import remove_downloads
+
+    folder = root / chapter
+    removed = [folder / f"{slug}{suffix}" for suffix in REPORT_SUFFIXES if (folder / f"{slug}{suffix}").is_file()]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    remove_downloads(folder / f"{slug}.html")
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only when nothing else is left in it
+    return removed
+
+
+def _orphans(root: Path, chapters: set[str], kept: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Reports on disk in the index's chapter folders that no kept entry describes."""
+    found = set()
+    for chapter in chapters:
+        for path in (root / chapter).glob("*.html") if (root / chapter).is_dir() else []:
+            if (chapter, path.stem) not in kept:
+                found.add((chapter, path.stem))
+    return sorted(found)
+
+
+def _merge(entries: dict[str, dict], results: list[ChapterResult], root: Path) -> None:
     for result in results:
         key = f"{result.chapter}/{result.slug}"
         if result.status == "skipped":  # nothing ran: the entry of the run that wrote the report stands
@@ -108,11 +143,31 @@ def _write_index(results: list[ChapterResult], root: Path) -> Path:
             if previous is None or previous.get("status") != "ok":
                 previous = {**_entry(result, root), "status": "ok"}
                 previous["html"] = _relative(result.html_path, root)
+            if result.pdf_path or result.pdf_error:
+                previous = {**previous, "pdf": _relative(result.pdf_path, root), "pdf_error": result.pdf_error}
             entries[key] = previous
             continue
         entries[key] = _entry(result, root)
+
+
+def _prune(entries: dict[str, dict], results: list[ChapterResult], root: Path, keep: set[tuple[str, str]]) -> None:
+    kept = set(keep) | {(r.chapter, r.slug) for r in results}
+    chapters = {str(e.get("chapter")) for e in entries.values()} | {c for c, _ in kept}
+    for key, entry in list(entries.items()):
+        if (entry.get("chapter"), entry.get("slug")) not in kept:
+            del entries[key]
+            prune_files(root, str(entry.get("chapter")), str(entry.get("slug")))
+    for chapter, slug in _orphans(root, chapters, kept):
+        prune_files(root, chapter, slug)
+
+
+def _write_index(results: list[ChapterResult], root: Path, keep: set[tuple[str, str]] | None = None) -> Path:
+    entries = read_state(root)
+    _merge(entries, results, root)
+    if keep is not None:
+        _prune(entries, results, root, keep)
     for entry in entries.values():  # files may have been removed since the entry was written
-        for key in ("html", "notebook"):
+        for key in ("html", "pdf", "notebook"):
             if entry.get(key) and not (root / entry[key]).is_file():
                 entry[key] = None
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -122,17 +177,19 @@ def _write_index(results: list[ChapterResult], root: Path) -> Path:
     )
 
     chapters: dict[str, dict] = {}
-    for entry in entries.values():
+    for entry in sorted(entries.values(), key=lambda e: (str(e.get("area") or e.get("slug")).casefold(),
+                                                         str(e.get("period") or ""))):
         group = chapters.setdefault(entry["chapter"], {"chapter": entry["chapter"], "title": None, "rows": []})
         group["title"] = group["title"] or entry.get("title")
         group["rows"].append(entry)
         group["has_period"] = group.get("has_period") or entry.get("period") not in (None, "")
+        group["has_pdf"] = group.get("has_pdf") or bool(entry.get("pdf") or entry.get("pdf_error"))
     values = list(entries.values())
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True
     )
     page = env.get_template("index.html.j2").render(
-        chapters=list(chapters.values()),
+        chapters=sorted(chapters.values(), key=lambda g: str(g["title"] or g["chapter"]).casefold()),
         total=len(values),
         ok=sum(e["status"] == "ok" for e in values),
         failed=sum(e["status"] != "ok" for e in values),
