@@ -53,6 +53,9 @@ def _schema():
             "lsoa_code": col("string", description="home LSOA (2011 or 2021 codes, matching the vintage)"),
             "school_code": col("string"),
             "school_status": col("string", required=False, description="'NCMP' = mainstream state-maintained"),
+            "school_lad_code": col("string", required=False,
+                                   description="GSS code of the school's district or unitary authority (optional; "
+                                               "needed for cohort='school' and the cohort counts)"),
         },
         strict=False,
         name="NCMP pupil-level extract",
