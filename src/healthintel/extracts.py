@@ -37,7 +37,8 @@ from .errors import InvalidInputError
 from .sources.extracts import ExtractFile, read_extract
 
 __all__ = ["KINDS", "Layout", "LAYOUTS", "CheckReport", "check_extract", "check_frame", "load_ncmp",
-           "load_deaths", "load_population", "lsoa_vintage", "deaths_by_lsoa", "sex_codes", "provenance_row",
+           "load_deaths", "load_population", "lsoa_vintage", "deaths_by_lsoa", "population_by_band", "sex_codes",
+           "provenance_row",
            "SEX_CODES", "SECTIONS"]
 # DEATHS_EXTRACT_SCHEMA and POPULATION_EXTRACT_SCHEMA (pandera, built on first use) are served by __getattr__.
 
@@ -562,24 +563,46 @@ def load_ncmp(path: str | Path, *, vintage: str = "auto") -> tuple[pd.DataFrame,
     return frame, report
 
 
+#: Life-table age bands (0, 1, 5, ..., 90 = 90 and over), as :mod:`healthintel.life_expectancy` uses.
+BAND_STARTS = np.array([0, 1, *range(5, 95, 5)])
+
+
+def _bands(age: np.ndarray) -> np.ndarray:
+    return BAND_STARTS[np.searchsorted(BAND_STARTS, age, side="right") - 1].astype(np.int16)
+
+
 def deaths_by_lsoa(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per death -> deaths by ``lsoa_code``, ``sex`` ("male"/"female"), single-year ``age`` and ``year``
-    (the registration year; ages over 90 counted at 90, the life table's open band): the input of
-    :func:`healthintel.life_expectancy.validate_inputs`."""
+    """One row per death -> deaths by ``lsoa_code``, ``sex`` ("male"/"female"), life-table age band ``age`` (0, 1,
+    5, ..., 90) and ``year`` (the registration year): the input of
+    :func:`healthintel.life_expectancy.validate_inputs`. Every death is counted (none dropped)."""
     codes = sex_codes(frame["sex"])
     out = pd.DataFrame({
         "lsoa_code": frame["lsoa_code"].astype("category"),
-        "sex": np.where(codes == 1, "male", "female"),
-        "age": np.minimum(frame["age_at_death"].to_numpy(dtype=float), 90).astype(np.int16),
+        "sex": pd.Categorical.from_codes(codes.astype(np.int8) - 1, categories=["male", "female"]),
+        "age": _bands(frame["age_at_death"].to_numpy(dtype=float)),
         "year": frame["registration_year"].to_numpy(dtype=float).astype(np.int16),
     })
     grouped = out.groupby(["lsoa_code", "sex", "age", "year"], observed=True).size()
     return grouped.rename("deaths").reset_index()
 
 
+def population_by_band(frame: pd.DataFrame) -> pd.DataFrame:
+    """Single years of age -> persons by ``lsoa_code``, ``sex`` ("male"/"female"), life-table age band ``age`` and
+    ``year`` (sums within each band; every row counted)."""
+    codes = sex_codes(frame["sex"])
+    out = pd.DataFrame({
+        "lsoa_code": frame["lsoa_code"].astype("category"),
+        "sex": pd.Categorical.from_codes(codes.astype(np.int8) - 1, categories=["male", "female"]),
+        "age": _bands(frame["age"].to_numpy(dtype=float)),
+        "year": frame["year"].to_numpy(dtype=float).astype(np.int16),
+        "population": frame["population"].to_numpy(dtype=float),
+    })
+    return out.groupby(["lsoa_code", "sex", "age", "year"], observed=True)["population"].sum().reset_index()
+
+
 def load_deaths(path: str | Path, *, vintage: str = "auto") -> tuple[pd.DataFrame, CheckReport]:
-    """A checked deaths extract aggregated by LSOA, sex, single year of age and registration year
-    (:func:`deaths_by_lsoa`); ``attrs["extract"]`` is the file's identity."""
+    """A checked deaths extract counted by LSOA, sex, age band and registration year (:func:`deaths_by_lsoa`);
+    ``attrs["extract"]`` is the file's identity."""
     frame, report = _checked("deaths", path, vintage)
     out = deaths_by_lsoa(frame)
     out.attrs.update(frame.attrs)
@@ -587,16 +610,9 @@ def load_deaths(path: str | Path, *, vintage: str = "auto") -> tuple[pd.DataFram
 
 
 def load_population(path: str | Path, *, vintage: str = "auto") -> tuple[pd.DataFrame, CheckReport]:
-    """A checked population extract: ``lsoa_code``, ``sex`` ("male"/"female"), ``age``, ``year``, ``population``."""
+    """A checked population extract summed to life-table age bands (:func:`population_by_band`)."""
     frame, report = _checked("population", path, vintage)
-    codes = sex_codes(frame["sex"])
-    out = pd.DataFrame({
-        "lsoa_code": frame["lsoa_code"].astype("category"),
-        "sex": pd.Categorical(np.where(codes == 1, "male", "female")),
-        "age": frame["age"].to_numpy(dtype=float).astype(np.int16),
-        "year": frame["year"].to_numpy(dtype=float).astype(np.int16),
-        "population": frame["population"].to_numpy(dtype=float),
-    })
+    out = population_by_band(frame)
     out.attrs.update(frame.attrs)
     return out, report
 

@@ -46,7 +46,8 @@ __all__ = [
     "DEATHS_SCHEMA", "POPULATION_SCHEMA", "BANDS", "SUPPRESSION_EXPLAINED", "parse_period", "period_years",
     "band_ages", "validate_inputs", "aggregate", "pool", "le_table", "gap", "sii", "suppression_notes",
     "DECILE_BASES", "LifeExpectancyResults", "check_decile_basis", "normalise_sexes", "area_lsoas", "area_aggregate",
-    "england_groups", "pool_periods", "of_sexes", "benchmark_england", "decile_results", "district_results",
+    "england_groups", "england_aggregate", "missing_lsoas", "pool_periods", "of_sexes", "benchmark_england",
+    "decile_results", "district_results",
     "comparator_results", "target_results", "trend_results", "analyse",
 ]
 
@@ -351,6 +352,34 @@ def area_lsoas(place: geography.Area, decile_basis: str = "local") -> pd.DataFra
     return lsoas.assign(decile=lsoas["imd_decile"])
 
 
+def england_aggregate(deaths: pd.DataFrame, population: pd.DataFrame, years, *,
+                      vintage: str = "imd2019") -> pd.DataFrame | None:
+    """The England-wide aggregate :func:`analyse` takes (``lad_code`` x national ``imd_decile`` x sex x age band x
+    year) from LSOA-level deaths and populations, when the populations cover every English LSOA of the vintage
+    in every one of ``years``; ``None`` otherwise (inputs for part of England cannot give England's figures)."""
+    imd = deprivation.load_deprivation(vintage)[["lsoa_code", "lad_code", "imd_decile"]]
+    years = sorted(int(y) for y in years)
+    pop = population[population["year"].isin(years)]
+    present = pop.groupby("year", observed=True)["lsoa_code"].nunique()
+    if len(present) < len(years) or (present < len(imd)).any():
+        return None
+    have = set(pop["lsoa_code"].astype(str).unique())
+    if not set(imd["lsoa_code"]) <= have:
+        return None
+    agg = aggregate(deaths, pop, imd, vintage=vintage, years=years)
+    agg["sex"] = agg["sex"].astype(str).str.lower()
+    return agg
+
+
+def missing_lsoas(population: pd.DataFrame, codes, years) -> list[tuple[str, int]]:
+    """``(lsoa_code, year)`` pairs of ``codes`` x ``years`` with no population rows (an area's LSOA missing from a
+    population input would silently shrink the area)."""
+    codes = [str(c) for c in codes]
+    sub = population[population["lsoa_code"].isin(codes)]
+    have = set(zip(sub["lsoa_code"].astype(str), sub["year"].astype(int), strict=True))
+    return [(c, int(y)) for y in years for c in codes if (c, int(y)) not in have]
+
+
 def area_aggregate(deaths: pd.DataFrame, population: pd.DataFrame, lsoas: pd.DataFrame,
                    place: geography.Area) -> pd.DataFrame:
     """Deaths and populations of the area's LSOAs summed to district x decile (``area_code`` = the area)."""
@@ -438,22 +467,26 @@ def trend_results(area_le: pd.DataFrame, benchmarked: pd.DataFrame, sexes) -> pd
         benchmarked[_COMPARE_KEYS + ["benchmark"]], on=_COMPARE_KEYS, how="left")
 
 
-def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFrame, lsoas: pd.DataFrame, *,
+def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFrame | None, lsoas: pd.DataFrame, *,
             place: geography.Area, period: str, periods, sexes=("Male", "Female"), decile_basis: str = "local",
             comparators=(), repetitions: int = 100_000) -> LifeExpectancyResults:
     """Every result frame of the life expectancy chapter for ``place``.
 
     ``deaths`` and ``population`` are LSOA-level (:func:`validate_inputs`) for the LSOAs of ``lsoas``
     (:func:`area_lsoas`); ``england`` is the England-wide aggregate by district and national decile
-    (:func:`england_groups` shapes it), from which England and the ``comparators`` (area names) are computed.
+    (:func:`england_groups` shapes it), from which England and the ``comparators`` (area names) are computed;
+    ``None`` when the inputs do not cover England (then no England comparison and no comparators).
     ``periods`` are the 3-year periods of the trend; ``period`` the one shown in detail. ``decile_basis`` only
     labels the suppression notes (the deciles are those of ``lsoas``).
     """
     sexes = normalise_sexes(sexes)
     agg = area_aggregate(deaths, population, lsoas, place)
-    eng = england_groups(england)
     area_le = le_table(pool_periods(agg, periods, ["area_code"]), ["area_code"])
-    eng_le = le_table(pool_periods(eng, periods, ["area_code"]), ["area_code"])
+    if england is None:  # inputs that do not cover England: no England line, benchmark or comparators
+        eng, eng_le, comparators = None, area_le.iloc[:0].copy(), ()
+    else:
+        eng = england_groups(england)
+        eng_le = le_table(pool_periods(eng, periods, ["area_code"]), ["area_code"])
     benchmarked = benchmark_england(area_le, eng_le)
     dec = decile_results(agg, period, periods, sexes, repetitions=repetitions)
     lad_names = dict(zip(lsoas["lad_code"], lsoas["lad_name"], strict=False))

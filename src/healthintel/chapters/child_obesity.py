@@ -226,8 +226,8 @@ class ChildObesityChapter(Chapter):
         """The figures the headline quotes (published values: NCMP rule) and the record counts."""
         tr = self.published_trend()
         ob = tr[(tr["measure"] == "obesity") & (tr["academic_year"] == self.latest())].iloc[0]
-        g = self.published_gaps()
-        g = g[g["academic_year"] == self.latest()].iloc[0]
+        gaps = self.published_gaps()
+        g = gaps[gaps["academic_year"] == self.latest()].iloc[0]
         eng = self.england.set_index("academic_year")["value"].get(self.latest(), np.nan)
         prog = self.progress.iloc[0] if len(self.progress) else None
         excl = self.prepared.exclusions
@@ -274,8 +274,8 @@ class ChildObesityChapter(Chapter):
             out.append(figure(f"{measure}_prevalence", r["value"], lower_ci=r["lower_ci"], upper_ci=r["upper_ci"],
                               unit="%", period=latest, source=src))
         for measure in ("overweight_incl_obesity", "obesity"):
-            g = self.published_gaps(measure)
-            g = g[g["academic_year"] == latest].iloc[0]
+            gaps = self.published_gaps(measure)
+            g = gaps[gaps["academic_year"] == latest].iloc[0]
             out.append(figure(f"{measure}_gap_pp", g["value"], lower_ci=g["lower_ci"], upper_ci=g["upper_ci"],
                               unit="percentage points", period=latest,
                               source=f"{src}; most minus least deprived quintile, {self.basis_text}"))
