@@ -625,4 +625,4 @@ def provenance_row(report: CheckReport) -> dict[str, Any]:
             "Publisher": "supplied by the analyst (record-level; only aggregates are published here)",
             "Vintage": f"{years}; {_VINTAGE_GEOGRAPHY.get(report.vintage, 'LSOA codes')}",
             "Licence": "not published", "Official URL": "-", "SHA-256": f.sha256,
-            "Fetched": "checked by healthintel data check rules when the chapter ran"}
+            "Fetched": "read and checked (healthintel data check rules) when the chapter ran"}

@@ -24,7 +24,7 @@ from healthintel.render.execute import (
     short_error,
     skipped_result,
 )
-from healthintel.render.parameters import chapter_path, slugify, validate_parameters
+from healthintel.render.parameters import area_slug, chapter_path, slugify, validate_parameters
 
 DEFAULT_SERIES = Path(__file__).with_name("series.yaml")
 EXECUTORS = ("process", "dask")
@@ -90,7 +90,7 @@ def _spec(chapter: str, base: dict, settings: dict, area, period) -> dict:
         params["period"] = period
     spec: dict[str, Any] = {"chapter": chapter, "parameters": params}
     if period is not None:
-        spec["slug"] = slugify(f"{area or 'default'} {period}")
+        spec["slug"] = slugify(f"{area_slug(area) if area else 'default'} {period}")
     if settings:
         spec["disclosure"] = dict(settings)
     return spec
