@@ -39,7 +39,7 @@ def ncmp_records(seed: int = 7, years=("2022/23", "2023/24"), per_year: int = 40
     score = kent["imd_score"].to_numpy(dtype=float)
     pct = (pd.Series(score).rank(pct=True)).to_numpy()  # 1 = most deprived
     frames = []
-    for y, year in enumerate(years):
+    for year in years:
         idx = rng.integers(0, len(kent), per_year)
         # obesity rises with deprivation: centile from a Beta skewed by the LSOA's deprivation percentile
         centile = 100 * rng.beta(2 + 1.5 * pct[idx], 1.6, per_year)
@@ -98,7 +98,8 @@ def death_records(population: pd.DataFrame, scores: pd.Series, seed: int = 13) -
     out = pd.DataFrame({"registration_year": rows["year"].to_numpy(),
                         "age_at_death": rows["age"].to_numpy() + np.where(rows["age"].to_numpy() == 90,
                                                                           rng.integers(0, 12, len(rows)), 0),
-                        "sex": np.where(rows["sex"].to_numpy() == "M", 1, 2), "lsoa_code": rows["lsoa_code"].to_numpy()})
+                        "sex": np.where(rows["sex"].to_numpy() == "M", 1, 2),
+                        "lsoa_code": rows["lsoa_code"].to_numpy()})
     out["underlying_cause"] = rng.choice(["I21", "C34", "J44", "F03"], len(out))
     return out.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
@@ -110,3 +111,9 @@ def write(frame: pd.DataFrame, path: Path) -> Path:
     else:
         frame.to_csv(path, index=False)
     return path
+
+
+def file_sha256(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -79,7 +79,7 @@ def chiang(deaths, pops, ages=(0, 65), z: float = Z95):
     w[-1] = (ell[-1] / 2) ** 2 * 4 / (d[-1] * m[-1] ** 2) if d[-1] > 0 else 0.0
     out = {}
     for age in ages:
-        i = int(np.flatnonzero(BANDS == age)[0])
+        i = int(np.flatnonzero(np.equal(BANDS, age))[0])
         se = np.sqrt(np.sum(w[i:]) / ell[i] ** 2)
         out[age] = (e[i], e[i] - z * se, e[i] + z * se)
     return out

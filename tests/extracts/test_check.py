@@ -77,7 +77,7 @@ def test_report_names_the_file_not_its_folders(tmp_path, ncmp_frame):
     assert len(report.file.sha256) == 64
 
 
-# --- bad files: each gives the report and a non-zero exit ---------------------------------------------------------------
+# --- bad files: each gives the report and a non-zero exit ------------------------------------------------------
 
 
 def test_wrong_columns(tmp_path, ncmp_frame):

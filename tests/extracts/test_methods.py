@@ -19,7 +19,8 @@ def test_chiang_reproduces_pheindicatormethods(pheim_dir):
 
 
 def test_phe_quantile_reproduces_the_reference(pheim_dir):
-    for name, n in (("quantile_None_ungrouped_invertTRUE_10q.csv", 10), ("quantile_None_ungrouped_invertTRUE_4q.csv", 4)):
+    for name, n in (("quantile_None_ungrouped_invertTRUE_10q.csv", 10),
+                    ("quantile_None_ungrouped_invertTRUE_4q.csv", 4)):
         ref = pd.read_csv(pheim_dir / "outputs" / name).dropna(subset=["Value"])
         assert (methods.phe_quantile(ref["Value"], n) == ref["quantile"].to_numpy()).all()
 
