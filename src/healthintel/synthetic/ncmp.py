@@ -124,6 +124,8 @@ NEIGHBOURS = {
     "E07000116": ("E07000105", "E07000110", "E07000111", "E07000115", "E07000065", "E07000064"),
     "E06000035": ("E07000109", "E07000110", "E07000113", "E07000115"),
 }
+#: The districts of Kent and Medway (schools inside the demo's area).
+KENT_AND_MEDWAY_SCHOOLS = tuple(NEIGHBOURS)
 #: Bordering districts outside Kent and Medway -> the Kent districts whose schools some of their children attend.
 VISITOR_SCHOOLS = {
     "E07000064": ("E07000105", "E07000112", "E07000116"),
