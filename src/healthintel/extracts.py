@@ -39,7 +39,7 @@ from .sources.extracts import ExtractFile, read_extract
 __all__ = ["KINDS", "Layout", "LAYOUTS", "CheckReport", "check_extract", "check_frame", "load_ncmp",
            "load_deaths", "load_population", "lsoa_vintage", "deaths_by_lsoa", "population_by_band", "sex_codes",
            "provenance_row",
-           "SEX_CODES", "SECTIONS"]
+           "SEX_CODES", "SECTIONS", "row_keys", "duplicated_rows"]
 # DEATHS_EXTRACT_SCHEMA and POPULATION_EXTRACT_SCHEMA (pandera, built on first use) are served by __getattr__.
 
 KINDS = ("ncmp", "deaths", "population")
@@ -67,6 +67,8 @@ class Layout:
     one_of: tuple[tuple[str, ...], ...] = ()
     one_of_label: str = ""
     dates: tuple[str, ...] = ()
+    #: Columns no two records may share (a record's identity); empty when records may legitimately repeat.
+    unique_on: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -82,6 +84,7 @@ LAYOUTS: dict[str, Layout] = {
         one_of_label="bmi_centile, or height_cm and weight_kg, or bmi",
         optional=("date_of_birth", "date_of_measurement", "school_status", "school_lad_code"),
         keys=("pupil_id", "school_year", "academic_year"),
+        unique_on=("pupil_id", "school_year", "academic_year"),
         numbers=("age_months", "height_cm", "weight_kg", "bmi", "bmi_centile"),
         text=("pupil_id", "school_code"),
         categorical=("school_year", "academic_year", "sex", "lsoa_code", "school_status", "school_lad_code"),
@@ -102,6 +105,7 @@ LAYOUTS: dict[str, Layout] = {
         required=("lsoa_code", "sex", "age", "year", "population"),
         optional=(),
         keys=("lsoa_code", "sex", "age", "year", "population"),
+        unique_on=("lsoa_code", "sex", "age", "year"),
         numbers=("age", "year", "population"),
         text=(),
         categorical=("lsoa_code", "sex"),
@@ -297,10 +301,72 @@ def _nan_keys(frame: pd.DataFrame, layout: Layout, report: CheckReport) -> None:
         report.add(section, "none: every row has " + ", ".join(k for k in layout.keys if k in frame))
 
 
-def _duplicates(frame: pd.DataFrame, layout: Layout, report: CheckReport) -> None:
-    """Exact duplicate records: errors, except deaths rows without a record-level column (see the notes)."""
+def _codes(series: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of a column (0 = missing) and their count: categorical codes as they are, whole numbers in a
+    small range by offset (ages, years), anything else factorised."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(dtype=np.int64) + 1, len(series.cat.categories) + 1
+    if series.dtype == np.float64:
+        v = series.to_numpy()
+        nan = np.isnan(v)
+        any_nan = bool(nan.any())
+        if not nan.all():
+            low, high = (np.nanmin(v), np.nanmax(v)) if any_nan else (v.min(), v.max())
+            shifted = v - (low - 1)  # 1.. for values
+            with np.errstate(invalid="ignore"):  # NaN cast, replaced below
+                codes = shifted.astype(np.int64)
+            if any_nan:
+                codes[nan], shifted[nan] = 0, 0.0  # 0 for missing
+            if high - low < 1 << 20 and np.array_equal(codes, shifted):  # whole numbers in a small range
+                return codes, int(high - low) + 2
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes.astype(np.int64) + 1, len(uniques) + 1
+
+
+def row_keys(frame: pd.DataFrame, columns) -> np.ndarray:
+    """One int64 per row, equal exactly when the rows are equal in ``columns`` (NaN equal to NaN): mixed-radix
+    codes, re-factorised whenever the product would overflow. Vectorised: no hashing of whole rows."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    size = 1
+    for name in columns:
+        codes, n = _codes(frame[name])
+        if size * n >= 2 ** 62:
+            key, uniques = pd.factorize(key)
+            key, size = key.astype(np.int64), len(uniques)
+        key = key * n + codes
+        size *= n
+    return key
+
+
+def first_seen(key: np.ndarray) -> np.ndarray:
+    """True where ``key`` occurs for the first time. One sort finds whether any key repeats (the usual answer is
+    no); only the rows of repeated keys are then compared in order (hashing millions of distinct keys is slow)."""
+    ordered = np.sort(key)
+    same = ordered[1:] == ordered[:-1]
+    out = np.ones(len(key), dtype=bool)
+    if not same.any():
+        return out
+    involved = np.isin(key, np.unique(ordered[1:][same]))
+    out[involved] = ~pd.Series(key[involved]).duplicated().to_numpy()
+    return out
+
+
+def duplicated_rows(frame: pd.DataFrame, columns=None) -> np.ndarray:
+    """True for every row equal to an earlier row in ``columns`` (default all)."""
+    return ~first_seen(row_keys(frame, list(frame.columns) if columns is None else columns))
+
+
+def _duplicates(frame: pd.DataFrame, layout: Layout, report: CheckReport, context: dict) -> None:
+    """Exact duplicate records: errors, except deaths rows without a record-level column (see the notes). Rows
+    unique on the layout's identity columns (``unique_on``) are unique on all, so only repeats of those are
+    compared column by column."""
     section = "Exact duplicate records"
-    dup = frame.duplicated(keep="first").to_numpy()
+    if layout.unique_on:
+        repeated = ~first_seen(row_keys(frame, layout.unique_on))
+        context["repeated_identity"] = repeated
+        dup = duplicated_rows(frame) if repeated.any() else repeated
+    else:
+        dup = duplicated_rows(frame)
     n = int(dup.sum())
     report.counts["exact_duplicates"] = n
     if not n:
@@ -313,6 +379,7 @@ def _duplicates(frame: pd.DataFrame, layout: Layout, report: CheckReport) -> Non
                             "date_of_death several deaths can share year, age, sex and LSOA, so these are counted "
                             "as separate deaths; add date_of_death to let true duplicates be found.")
         return
+    context["exact_duplicates"] = dup
     report.error(section, f"{n:,} row(s) repeat an earlier row exactly ({_rows(dup)}; e.g. {example}): remove the "
                           "repeated copies (they are never dropped or summed silently)", "exact_duplicates", n)
 
@@ -337,27 +404,65 @@ def _sex(frame: pd.DataFrame, report: CheckReport, *, fatal: bool) -> None:
                              f"({_examples(frame['sex'][bad])}): excluded as 'sex missing or unknown'")
 
 
-def _schema_values(frame: pd.DataFrame, layout: Layout, report: CheckReport) -> None:
-    """Values outside the pandera schema (ranges, categories, formats): errors, counted per column and check."""
+#: Rows validated by pandera at a time (bounded memory on millions of rows; the failures are the same).
+SCHEMA_CHUNK = 2_000_000
+
+
+def _failure_cases(schema, data: pd.DataFrame) -> pd.DataFrame:
+    """Every failure case of ``data`` against ``schema`` (pandera, lazily, :data:`SCHEMA_CHUNK` rows at a time);
+    a failure of a whole column (no row index) is kept once. Missing values are not failures here (NaN keys are
+    reported on their own)."""
     import pandera.errors as pe
 
+    found = []
+    for start in range(0, max(len(data), 1), SCHEMA_CHUNK):
+        try:
+            schema.validate(data.iloc[start:start + SCHEMA_CHUNK], lazy=True)
+        except pe.SchemaErrors as exc:
+            found.append(exc.failure_cases)
+    if not found:
+        return pd.DataFrame(columns=["column", "check", "failure_case", "index"])
+    cases = pd.concat(found, ignore_index=True)
+    cases = cases[cases["failure_case"].notna()]
+    whole = cases["index"].isna()
+    return pd.concat([cases[~whole], cases[whole].drop_duplicates(["column", "check"])], ignore_index=True)
+
+
+def _schema_failures(schema, frame: pd.DataFrame, cols: list[str]) -> list[tuple[str, str, np.ndarray, pd.Series]]:
+    """``(column, check, failing rows, failing values)`` for every check that fails. Categorical columns (codes
+    such as the academic year) are validated on their distinct values, then mapped back to the rows that hold
+    them: the same answer as row by row, without converting millions of repeated codes."""
+    categorical = [c for c in cols if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    plain = [c for c in cols if c not in categorical]
+    out = []
+    if plain:
+        cases = _failure_cases(schema.select_columns(plain), frame[plain])
+        for (col, check), grp in cases.groupby(["column", "check"], sort=False, dropna=False):
+            out.append((str(col), str(check), grp["index"].dropna().astype(int).to_numpy(), grp["failure_case"]))
+    for col in categorical:
+        values = frame[col].cat.categories
+        cases = _failure_cases(schema.select_columns([col]), pd.DataFrame({col: pd.Series(values, dtype=object)}))
+        codes = frame[col].cat.codes.to_numpy()
+        for check, grp in cases.groupby("check", sort=False, dropna=False):
+            positions = grp["index"].dropna().astype(int).to_numpy()
+            rows = np.flatnonzero(np.isin(codes, positions))
+            out.append((col, str(check), rows, pd.Series(values[positions], dtype=object)))
+    return out
+
+
+def _schema_values(frame: pd.DataFrame, layout: Layout, report: CheckReport) -> None:
+    """Values outside the pandera schema (ranges, categories, formats): errors, counted per column and check."""
     schema = _schema(layout.kind)
     cols = [c for c in schema.columns if c in frame and c not in layout.dates and c != "sex"]
     if layout.kind == "ncmp":
         cols = [c for c in cols if c not in ("sex", "lsoa_code", "school_code", "pupil_id")]
-    sub = frame[cols]
-    try:
-        schema.select_columns(cols).validate(sub, lazy=True)
-    except pe.SchemaErrors as exc:
-        cases = exc.failure_cases
-        cases = cases[cases["failure_case"].notna()] if "failure_case" in cases else cases
-        for (col, check), grp in cases.groupby(["column", "check"], sort=False, dropna=False):
-            rows = grp["index"].dropna().astype(int).to_numpy()
-            mask = np.zeros(len(frame), dtype=bool)
-            mask[rows] = True
-            report.error("Values", f"column {col!r}: {len(grp):,} value(s) fail {check} ({_rows(mask)}: "
-                                   f"{_examples(grp['failure_case'])}); see docs/extracts.md for the allowed values",
-                         f"values:{col}", len(grp))
+    for col, check, rows, values in _schema_failures(schema, frame, cols):
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[rows] = True
+        count = len(rows) or 1
+        report.error("Values", f"column {col!r}: {count:,} value(s) fail {check} ({_rows(mask)}: "
+                               f"{_examples(values)}); see docs/extracts.md for the allowed values",
+                     f"values:{col}", count)
     if not report.sections.get("Values"):
         report.add("Values", "every value is within the layout")
 
@@ -434,7 +539,7 @@ def _lsoa(frame: pd.DataFrame, layout: Layout, report: CheckReport, vintage: str
 # --- kind-specific checks ----------------------------------------------------------------------------------------
 
 
-def _ncmp_specific(frame: pd.DataFrame, report: CheckReport) -> None:
+def _ncmp_specific(frame: pd.DataFrame, report: CheckReport, context: dict) -> None:
     from .obesity import ncmp
 
     _sex(frame, report, fatal=False)
@@ -457,7 +562,7 @@ def _ncmp_specific(frame: pd.DataFrame, report: CheckReport) -> None:
         report.add("Rows excluded by reason", f"{r.reason}: {r.records:,}")
 
 
-def _deaths_specific(frame: pd.DataFrame, report: CheckReport) -> None:
+def _deaths_specific(frame: pd.DataFrame, report: CheckReport, context: dict) -> None:
     _sex(frame, report, fatal=True)
     if "registration_year" in frame:
         counts = frame["registration_year"].value_counts().sort_index()
@@ -467,12 +572,13 @@ def _deaths_specific(frame: pd.DataFrame, report: CheckReport) -> None:
     report.add("Rows excluded by reason", "none: every death is used (problems are errors, never dropped)")
 
 
-def _population_specific(frame: pd.DataFrame, report: CheckReport) -> None:
+def _population_specific(frame: pd.DataFrame, report: CheckReport, context: dict) -> None:
     _sex(frame, report, fatal=True)
-    if not {"lsoa_code", "sex", "age", "year"} <= set(frame):
+    keys = ["lsoa_code", "sex", "age", "year"]
+    if not set(keys) <= set(frame):
         return
-    keys = frame[["lsoa_code", "sex", "age", "year"]]
-    repeated = keys.duplicated(keep="first").to_numpy() & ~frame.duplicated(keep="first").to_numpy()
+    repeated_key = context["repeated_identity"]
+    repeated = repeated_key & ~context.get("exact_duplicates", np.zeros(len(frame), dtype=bool))
     if repeated.any():
         report.error("Exact duplicate records", f"{int(repeated.sum()):,} row(s) repeat the lsoa_code, sex, age and "
                                                 f"year of an earlier row with a different population "
@@ -480,21 +586,31 @@ def _population_specific(frame: pd.DataFrame, report: CheckReport) -> None:
                      "repeated_keys", int(repeated.sum()))
     years = sorted(int(y) for y in pd.unique(frame["year"].dropna()))
     report.years = tuple(str(y) for y in years)
-    groups = keys.dropna().drop_duplicates()
-    per = groups.groupby(["lsoa_code", "year"], observed=True).size()
-    short = per[per < 2 * 91]
-    if len(short):
-        ex = ", ".join(f"{code} {int(year)}" for code, year in short.index[:_EXAMPLES])
-        report.error("Coverage", f"{len(short):,} LSOA x year group(s) lack some of the 182 sex x age rows "
-                                 f"(ages 0-90 for both sexes; e.g. {ex}): add the missing ages with population 0 "
-                                 "where nobody lives", "incomplete_ages", len(short))
+    _age_coverage(frame, report, ~repeated_key & frame[keys].notna().all(axis=1).to_numpy())
     lsoas = frame["lsoa_code"].nunique()
     report.add("Coverage", f"{lsoas:,} LSOA(s); years {', '.join(map(str, years)) or '(none)'}; "
                            f"{float(frame['population'].sum()):,.0f} person-years in all")
     report.add("Rows excluded by reason", "none: every row is used (problems are errors, never dropped)")
 
 
-_SPECIFIC: dict[str, Callable[[pd.DataFrame, CheckReport], None]] = {
+def _age_coverage(frame: pd.DataFrame, report: CheckReport, distinct: np.ndarray) -> None:
+    """Every LSOA x year needs its 182 sex x age rows (both sexes, ages 0-90): counted with one bincount."""
+    lsoa, n_lsoa = _codes(frame["lsoa_code"])
+    year, n_year = _codes(frame["year"])
+    group = lsoa * n_year + year
+    rows = np.bincount(group[distinct], minlength=n_lsoa * n_year)
+    present = np.bincount(group, minlength=n_lsoa * n_year) > 0
+    short = np.flatnonzero(present & (rows < 2 * 91))
+    if len(short):
+        first = pd.Series(np.arange(len(frame))).groupby(group).first()
+        ex = ", ".join(f"{frame['lsoa_code'].iloc[first[g]]} {frame['year'].iloc[first[g]]:.0f}"
+                       for g in short[:_EXAMPLES])
+        report.error("Coverage", f"{len(short):,} LSOA x year group(s) lack some of the 182 sex x age rows "
+                                 f"(ages 0-90 for both sexes; e.g. {ex}): add the missing ages with population 0 "
+                                 "where nobody lives", "incomplete_ages", len(short))
+
+
+_SPECIFIC: dict[str, Callable[[pd.DataFrame, CheckReport, dict], None]] = {
     "ncmp": _ncmp_specific, "deaths": _deaths_specific, "population": _population_specific}
 
 
@@ -515,9 +631,10 @@ def check_frame(kind: str, frame: pd.DataFrame, file: ExtractFile, *, vintage: s
     frame = _numbers(frame, layout, report)
     _nan_keys(frame, layout, report)
     _lsoa(frame, layout, report, vintage)
-    _duplicates(frame, layout, report)
+    context: dict[str, np.ndarray] = {}
+    _duplicates(frame, layout, report, context)
     _schema_values(frame, layout, report)
-    _SPECIFIC[kind](frame, report)
+    _SPECIFIC[kind](frame, report, context)
     return frame, report
 
 
@@ -571,33 +688,48 @@ def _bands(age: np.ndarray) -> np.ndarray:
     return BAND_STARTS[np.searchsorted(BAND_STARTS, age, side="right") - 1].astype(np.int16)
 
 
+def _by_band(lsoa: pd.Series, sex: np.ndarray, age: np.ndarray, year: np.ndarray,
+             weights: np.ndarray | None) -> pd.DataFrame:
+    """Sums (or counts) by LSOA x sex x life-table band x year with one bincount over integer codes; the groups
+    returned are those with at least one input row."""
+    codes = pd.Categorical(lsoa) if not isinstance(lsoa.dtype, pd.CategoricalDtype) else lsoa.array
+    cats = codes.categories
+    first, last = int(np.min(year)), int(np.max(year))
+    years = np.arange(first, last + 1)
+    size = (len(cats), 2, len(BAND_STARTS), len(years))
+    band_of_age = (np.searchsorted(BAND_STARTS, np.arange(121), side="right") - 1).astype(np.int8)
+    flat = np.asarray(codes.codes, dtype=np.int64) * 2  # built in place: one int64 array for millions of rows
+    flat += sex - 1
+    flat *= len(BAND_STARTS)
+    flat += band_of_age[np.minimum(age, 120).astype(np.int16)]
+    flat *= len(years)
+    flat += (year - first).astype(np.int16)
+    total = np.bincount(flat, weights=weights, minlength=int(np.prod(size)))
+    present = np.flatnonzero(np.bincount(flat, minlength=int(np.prod(size))))
+    lx, sx, bx, yx = np.unravel_index(present, size)
+    return pd.DataFrame({
+        "lsoa_code": pd.Categorical.from_codes(lx, categories=cats),
+        "sex": pd.Categorical.from_codes(sx, categories=["male", "female"]),
+        "age": BAND_STARTS[bx].astype(np.int16), "year": years[yx].astype(np.int16), "value": total[present],
+    })
+
+
 def deaths_by_lsoa(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per death -> deaths by ``lsoa_code``, ``sex`` ("male"/"female"), life-table age band ``age`` (0, 1,
     5, ..., 90) and ``year`` (the registration year): the input of
     :func:`healthintel.life_expectancy.validate_inputs`. Every death is counted (none dropped)."""
-    codes = sex_codes(frame["sex"])
-    out = pd.DataFrame({
-        "lsoa_code": frame["lsoa_code"].astype("category"),
-        "sex": pd.Categorical.from_codes(codes.astype(np.int8) - 1, categories=["male", "female"]),
-        "age": _bands(frame["age_at_death"].to_numpy(dtype=float)),
-        "year": frame["registration_year"].to_numpy(dtype=float).astype(np.int16),
-    })
-    grouped = out.groupby(["lsoa_code", "sex", "age", "year"], observed=True).size()
-    return grouped.rename("deaths").reset_index()
+    out = _by_band(frame["lsoa_code"], sex_codes(frame["sex"]).astype(np.int64),
+                   frame["age_at_death"].to_numpy(dtype=float), frame["registration_year"].to_numpy(dtype=float),
+                   None)
+    return out.rename(columns={"value": "deaths"}).astype({"deaths": "int64"})
 
 
 def population_by_band(frame: pd.DataFrame) -> pd.DataFrame:
     """Single years of age -> persons by ``lsoa_code``, ``sex`` ("male"/"female"), life-table age band ``age`` and
     ``year`` (sums within each band; every row counted)."""
-    codes = sex_codes(frame["sex"])
-    out = pd.DataFrame({
-        "lsoa_code": frame["lsoa_code"].astype("category"),
-        "sex": pd.Categorical.from_codes(codes.astype(np.int8) - 1, categories=["male", "female"]),
-        "age": _bands(frame["age"].to_numpy(dtype=float)),
-        "year": frame["year"].to_numpy(dtype=float).astype(np.int16),
-        "population": frame["population"].to_numpy(dtype=float),
-    })
-    return out.groupby(["lsoa_code", "sex", "age", "year"], observed=True)["population"].sum().reset_index()
+    out = _by_band(frame["lsoa_code"], sex_codes(frame["sex"]).astype(np.int64), frame["age"].to_numpy(dtype=float),
+                   frame["year"].to_numpy(dtype=float), frame["population"].to_numpy(dtype=float))
+    return out.rename(columns={"value": "population"})
 
 
 def load_deaths(path: str | Path, *, vintage: str = "auto") -> tuple[pd.DataFrame, CheckReport]:

@@ -352,30 +352,73 @@ def area_lsoas(place: geography.Area, decile_basis: str = "local") -> pd.DataFra
     return lsoas.assign(decile=lsoas["imd_decile"])
 
 
+def _dense(frame: pd.DataFrame, value: str, index: pd.Index, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``frame`` (LSOA x sex x band x year rows) as a dense array [LSOA of ``index``, sex, band, year] and the
+    LSOA x year cells it has rows for. Codes outside ``index`` are an :class:`InvalidInputError` (never dropped)."""
+    codes = frame["lsoa_code"].astype("category")
+    where = index.get_indexer(codes.cat.categories)[codes.cat.codes.to_numpy()]
+    if (where < 0).any():
+        raise InvalidInputError(f"{value}: {int((where < 0).sum())} row(s) have LSOA codes outside England's "
+                                f"lookup (e.g. {codes[where < 0].iloc[0]!r}); check the extract with healthintel "
+                                "data check.")
+    sex_codes, sex_values = pd.factorize(frame["sex"])
+    sex = np.array([SEX_LABELS.get(str(v).lower()) == "Female" for v in sex_values], dtype=np.int64)[sex_codes]
+    band = np.searchsorted(BANDS, frame["age"].to_numpy(dtype=int), side="right") - 1
+    year = np.searchsorted(years, frame["year"].to_numpy(dtype=int))
+    shape = (len(index), 2, len(BANDS), len(years))
+    flat = np.ravel_multi_index((where, sex, band, year), shape)
+    dense = np.bincount(flat, weights=frame[value].to_numpy(dtype=float), minlength=int(np.prod(shape)))
+    have = np.zeros((len(index), len(years)), dtype=bool)
+    have[where, year] = True
+    return dense.reshape(shape), have
+
+
 def england_aggregate(deaths: pd.DataFrame, population: pd.DataFrame, years, *,
                       vintage: str = "imd2019") -> pd.DataFrame | None:
     """The England-wide aggregate :func:`analyse` takes (``lad_code`` x national ``imd_decile`` x sex x age band x
-    year) from LSOA-level deaths and populations, when the populations cover every English LSOA of the vintage
-    in every one of ``years``; ``None`` otherwise (inputs for part of England cannot give England's figures)."""
-    imd = deprivation.load_deprivation(vintage)[["lsoa_code", "lad_code", "imd_decile"]]
+    year) from LSOA-level deaths and populations by band, when the populations cover every English LSOA of the
+    vintage in every one of ``years``; ``None`` otherwise (inputs for part of England cannot give England's
+    figures). Vectorised (dense LSOA x sex x band x year arrays); deaths where the population is 0 or missing
+    are an :class:`InvalidInputError`, as in :func:`validate_inputs`."""
+    imd = deprivation.load_deprivation(vintage)[["lsoa_code", "lad_code", "imd_decile"]].reset_index(drop=True)
     years = sorted(int(y) for y in years)
+    index = pd.Index(imd["lsoa_code"])
     pop = population[population["year"].isin(years)]
-    present = pop.groupby("year", observed=True)["lsoa_code"].nunique()
-    if len(present) < len(years) or (present < len(imd)).any():
+    codes = pop["lsoa_code"].astype("category")
+    present = codes.cat.categories[np.unique(codes.cat.codes.to_numpy())]
+    if not set(present.astype(str)) >= set(index):
         return None
-    have = set(pop["lsoa_code"].astype(str).unique())
-    if not set(imd["lsoa_code"]) <= have:
+    p, have = _dense(pop, "population", index, years)
+    if not have.all():
         return None
-    agg = aggregate(deaths, pop, imd, vintage=vintage, years=years)
-    agg["sex"] = agg["sex"].astype(str).str.lower()
-    return agg
+    d, _ = _dense(deaths[deaths["year"].isin(years)], "deaths", index, years)
+    orphan = (d > 0) & (p <= 0)
+    if orphan.any():
+        cell = np.argwhere(orphan)[0]
+        raise InvalidInputError(f"{int(orphan.sum())} deaths cell(s) have no population (e.g. LSOA "
+                                f"{index[cell[0]]}, {('Male', 'Female')[cell[1]]}, age band {BANDS[cell[2]]}, "
+                                f"{years[cell[3]]}); check the LSOA vintage and years of both inputs.")
+    group, groups = pd.factorize(pd.MultiIndex.from_frame(imd[["lad_code", "imd_decile"]]))
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+    sums = {name: np.add.reduceat(arr.reshape(len(index), -1)[order], starts, axis=0)
+            for name, arr in (("population", p), ("deaths", d))}
+    cells = pd.MultiIndex.from_product([range(len(groups)), ("male", "female"), BANDS, years],
+                                       names=["group", "sex", "age", "year"]).to_frame(index=False)
+    out = pd.DataFrame({"lad_code": groups.get_level_values(0)[cells["group"]],
+                        "imd_decile": groups.get_level_values(1)[cells["group"]],
+                        "sex": cells["sex"].to_numpy(), "age": cells["age"].to_numpy(dtype=np.int16),
+                        "year": cells["year"].to_numpy(dtype=np.int16),
+                        "deaths": sums["deaths"].ravel().round().astype(np.int64),
+                        "population": sums["population"].ravel()})
+    return out
 
 
 def missing_lsoas(population: pd.DataFrame, codes, years) -> list[tuple[str, int]]:
     """``(lsoa_code, year)`` pairs of ``codes`` x ``years`` with no population rows (an area's LSOA missing from a
     population input would silently shrink the area)."""
     codes = [str(c) for c in codes]
-    sub = population[population["lsoa_code"].isin(codes)]
+    sub = population.loc[population["lsoa_code"].isin(codes), ["lsoa_code", "year"]].drop_duplicates()
     have = set(zip(sub["lsoa_code"].astype(str), sub["year"].astype(int), strict=True))
     return [(c, int(y)) for y in years for c in codes if (c, int(y)) not in have]
 

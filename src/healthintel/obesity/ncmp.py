@@ -192,9 +192,14 @@ def exclusion_reasons(data: pd.DataFrame, m: dict[str, np.ndarray], need_centile
     exclude(bad, EXCLUSION_REASONS[4])
     age = m["age"]
     exclude(need_centile & (np.isnan(age) | (age < 4) | (age > 20)), EXCLUSION_REASONS[5])
-    lsoa = data["lsoa_code"].astype("string")
     known = set(geography.lsoa_lookup(vintage)["lsoa_code"])
-    exclude(~lsoa.isin(known).fillna(False).to_numpy(dtype=bool), EXCLUSION_REASONS[6])
+    lsoa = data["lsoa_code"]
+    if isinstance(lsoa.dtype, pd.CategoricalDtype):  # millions of rows: test the distinct codes only
+        codes = lsoa.cat.codes.to_numpy()
+        valid = np.append(np.asarray(lsoa.cat.categories.astype(str).isin(known)), False)[codes]
+    else:
+        valid = lsoa.astype("string").isin(known).fillna(False).to_numpy(dtype=bool)
+    exclude(~valid, EXCLUSION_REASONS[6])
     return reason
 
 

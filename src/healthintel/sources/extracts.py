@@ -61,13 +61,10 @@ def extract_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def _read_table(path: Path, fmt: str):
+def _read_csv(path: Path):
     import pyarrow as pa
     import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
 
-    if fmt == "parquet":
-        return pq.read_table(path)
     # every column as text first: a stray word in a numeric column must reach the validation, not stop the read
     names = _csv_header(path)
     return pacsv.read_csv(
@@ -76,6 +73,26 @@ def _read_table(path: Path, fmt: str):
         convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                              null_values=NULL_VALUES, strings_can_be_null=True),
     )
+
+
+def _parquet_columns(path: Path, categorical: set[str]):
+    """Each column of a parquet file in turn (``(name, Arrow column)``): one column in memory at a time; text
+    codes straight into dictionaries (parquet stores them that way)."""
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(path).names
+    source = pq.ParquetFile(path, read_dictionary=sorted(categorical & set(names)))
+    for name in names:
+        yield name, source.read(columns=[name]).column(0)
+
+
+def _table_columns(holder: list):
+    """Each column of the Arrow table in ``holder`` (its only reference), dropped from the table once taken."""
+    table = holder.pop()
+    for name in list(table.column_names):
+        col = table.column(name)
+        table = table.drop_columns([name])
+        yield name, col
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -93,23 +110,35 @@ def _csv_header(path: Path) -> list[str]:
     return names
 
 
-def _typed(table, text: set[str], numbers: set[str], categorical: set[str]):
-    """Cast ``numbers`` to float64 where every value parses, ``text`` to string, ``categorical`` to dictionary."""
+def _typed_column(col, name: str, text: set[str], numbers: set[str], categorical: set[str]):
+    """One Arrow column cast as asked: ``numbers`` to float64 where every value parses, ``text`` to string,
+    ``categorical`` to dictionary."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    columns = []
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        if name in numbers and not pa.types.is_floating(col.type):
-            # a column with text that is not a number stays text: the validation reports those values
-            with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                col = pc.cast(pc.utf8_trim_whitespace(col) if pa.types.is_string(col.type) else col, pa.float64())
-        elif name in text | categorical and not pa.types.is_string(col.type):
-            col = pc.cast(col, pa.string()) if not pa.types.is_dictionary(col.type) else col
-        if name in categorical and pa.types.is_string(col.type):
-            col = col.dictionary_encode()
-        columns.append(col)
-    return pa.table(columns, names=table.column_names)
+    if name in numbers and not pa.types.is_floating(col.type):
+        # a column with text that is not a number stays text: the validation reports those values
+        with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            col = pc.cast(pc.utf8_trim_whitespace(col) if pa.types.is_string(col.type) else col, pa.float64())
+    elif name in text | categorical and not pa.types.is_string(col.type):
+        col = pc.cast(col, pa.string()) if not pa.types.is_dictionary(col.type) else col
+    if name in categorical and pa.types.is_string(col.type):
+        col = col.dictionary_encode()
+    return col
+
+
+def _to_frame(columns, text: set[str], numbers: set[str], categorical: set[str]) -> pd.DataFrame:
+    """``(name, Arrow column)`` pairs as a DataFrame, each column cast (:func:`_typed_column`), converted and
+    released in turn (peak memory about one copy of the data, not two or three)."""
+    import pyarrow as pa
+
+    data = {}
+    for name, col in columns:
+        key = str(name).strip()
+        data[key] = _typed_column(col, key, text, numbers, categorical).to_pandas()
+        del col
+        pa.default_memory_pool().release_unused()  # hand the freed Arrow buffers back to the system
+    return pd.DataFrame(data, columns=list(data), copy=False)
 
 
 def read_extract(path: str | Path, *, text: Iterable[str] = (), numbers: Iterable[str] = (),
@@ -138,13 +167,15 @@ def read_extract(path: str | Path, *, text: Iterable[str] = (), numbers: Iterabl
     import pyarrow as pa
 
     try:
-        table = _read_table(path, fmt)
+        if fmt == "parquet":
+            frame = _to_frame(_parquet_columns(path, set(categorical)), set(text), set(numbers), set(categorical))
+        else:
+            holder = [_read_csv(path)]
+            frame = _to_frame(_table_columns(holder), set(text), set(numbers), set(categorical))
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"extract {path.name!r} cannot be read as {fmt}: {str(exc).splitlines()[0]}. "
                                 "Save it as UTF-8 CSV with one header row, or as parquet.") from None
-    table = table.rename_columns([str(c).strip() for c in table.column_names])
-    table = _typed(table, set(text), set(numbers), set(categorical))
-    frame = table.to_pandas()
+    columns = tuple(frame.columns)
     info = ExtractFile(name=path.name, rows=len(frame), sha256=file_sha256(path), format=fmt,
-                       columns=tuple(table.column_names))
+                       columns=columns)
     return frame, info
