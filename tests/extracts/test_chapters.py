@@ -208,3 +208,18 @@ def test_life_expectancy_report_is_real_with_one_period(le_render, deaths_csv, p
     assert "England is not computed" in html
     values = recorded_values(le_render.notebook_path)
     assert 60 < values["le_birth"]["Male"] < 90
+
+
+def test_a_changed_extract_is_rendered_again(tmp_path, ncmp_frame):
+    from healthintel.render import render_chapter
+
+    path = make.write(ncmp_frame[ncmp_frame["academic_year"] == "2023/24"], tmp_path / "ncmp.csv")
+    params = {"area": "Kent", "ncmp_extract": str(path)}
+    first = render_chapter("child_obesity", params, reports_dir=tmp_path / "reports")
+    assert first.status == "ok", first.error
+    inputs = recorded_values(first.notebook_path)["render_inputs"]
+    assert inputs == [{"path": str(path.resolve()), "sha256": make.file_sha256(path)}]
+    assert render_chapter("child_obesity", params, reports_dir=tmp_path / "reports").status == "skipped"
+    make.write(ncmp_frame[ncmp_frame["academic_year"] == "2023/24"].iloc[:-1], path)  # same path, new content
+    again = render_chapter("child_obesity", params, reports_dir=tmp_path / "reports")
+    assert again.status == "ok", again.error

@@ -23,6 +23,7 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -253,14 +254,17 @@ class ChildObesityChapter(Chapter):
 
     def recorded_values(self) -> dict[str, Any]:
         """What the notebook records: synthetic flag, latest obesity, the gap and its CI (published values),
-        progress, record counts, the cohort and its cross-boundary counts (all years analysed)."""
+        progress, record counts, the cohort and its cross-boundary counts (all years analysed), and the extract as
+        ``render_inputs`` (path and SHA-256: ``healthintel render`` re-renders when the file changes)."""
         h = self.headline()
         return {"synthetic": h["synthetic"], "obesity_latest": h["obesity"], "gap_latest": h["gap"],
                 "gap_lower": h["gap_lower"], "gap_upper": h["gap_upper"], "progress": h["progress"],
                 "records": h["records"], "excluded": h["excluded"], "analysed": h["analysed"],
                 "cohort": self.cohort, "academic_years": list(self.academic_years),
                 "residents_at_schools_elsewhere": self._cohort_total(1),
-                "non_residents_at_area_schools": self._cohort_total(3)}
+                "non_residents_at_area_schools": self._cohort_total(3),
+                "render_inputs": [] if self.extract is None else [
+                    {"path": self.extract["path"], "sha256": self.extract["SHA-256"]}]}
 
     def figures(self) -> list[dict[str, Any]]:
         """figures.json: latest-year obesity and overweight incl. obesity prevalence (whole area) and the gaps
@@ -739,7 +743,7 @@ class ChildObesityChapter(Chapter):
         """The analyst's extract in the provenance footer: file name, rows, SHA-256 (never its folders)."""
         if self.extract is None:
             return None
-        return pd.DataFrame([{k: v for k, v in self.extract.items() if k != "file"}])
+        return pd.DataFrame([{k: v for k, v in self.extract.items() if k not in ("file", "path")}])
 
     def author_placeholder(self) -> Block:
         """The placeholder callout for the JSNA author's commissioning context, services and recommendations."""
@@ -782,7 +786,8 @@ def _inputs(ncmp_extract: str, records: pd.DataFrame | None, seed: int, vintage:
         raise InvalidInputError("give either ncmp_extract (a file) or records (a DataFrame), not both.")
     if ncmp_extract:
         frame, report = extracts.load_ncmp(ncmp_extract, vintage=vintage or "auto")
-        return frame, report.vintage, {**extracts.provenance_row(report), "file": report.file.name}
+        return frame, report.vintage, {**extracts.provenance_row(report), "file": report.file.name,
+                                       "path": str(Path(ncmp_extract).resolve())}
     if records is None:
         records = synthetic_ncmp.load(seed=seed)
     return records, vintage or "imd2019", None

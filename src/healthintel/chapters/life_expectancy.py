@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -125,7 +126,8 @@ class LifeExpectancyChapter(Chapter):
         """The analyst's extracts in the provenance footer: file name, rows, SHA-256 (never their folders)."""
         if not self.extracts:
             return None
-        return pd.DataFrame([{k: v for k, v in e.items() if k not in ("file", "kind")} for e in self.extracts])
+        return pd.DataFrame([{k: v for k, v in e.items() if k not in ("file", "kind", "path")}
+                             for e in self.extracts])
 
     # ---- single values ---------------------------------------------------------------------------------------
     def value(self, sex: str, le_age: int = 0) -> float:
@@ -144,13 +146,15 @@ class LifeExpectancyChapter(Chapter):
         return float(r["value"].iloc[0]) if len(r) else float("nan")
 
     def recorded_values(self) -> dict[str, Any]:
-        """``le_birth``, ``le_65``, ``sii``, ``gap`` (each by sex) and the sorted ``suppression_reasons``."""
+        """``le_birth``, ``le_65``, ``sii``, ``gap`` (each by sex), the sorted ``suppression_reasons`` and the
+        extracts as ``render_inputs`` (path and SHA-256: ``healthintel render`` re-renders when a file changes)."""
         return {
             "le_birth": {s: self.value(s) for s in self.sexes},
             "le_65": {s: self.value(s, 65) for s in self.sexes},
             "sii": {s: self.sii_value(s) for s in self.sexes},
             "gap": {s: self.gap_value(s) for s in self.sexes},
             "suppression_reasons": sorted(set(self.suppressed["reason"])),
+            "render_inputs": [{"path": e["path"], "sha256": e["SHA-256"]} for e in self.extracts],
         }
 
     # ---- selections ------------------------------------------------------------------------------------------
@@ -426,7 +430,9 @@ def _extract_inputs(deaths_extract: str, population_extract: str, codes: list[st
         "England is not computed: the extracts do not cover every English LSOA in every year, so there is no "
         "England line, benchmark or comparator area" + (f" ({', '.join(comparators)} left out)" if comparators
                                                           else "") + ".")
-    rows = tuple({**extracts.provenance_row(r), "file": r.file.name, "kind": r.kind} for r in (d_report, p_report))
+    rows = tuple({**extracts.provenance_row(r), "file": r.file.name, "kind": r.kind,
+                  "path": str(Path(path).resolve())}
+                 for r, path in ((d_report, deaths_extract), (p_report, population_extract)))
     in_area = set(codes)
     return _Inputs(deaths=deaths[deaths["lsoa_code"].isin(in_area)],
                    population=population[population["lsoa_code"].isin(in_area)], england=england, period=period,
