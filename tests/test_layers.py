@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("sources", {"sources"}),
     ("geography", {"geography"}),
     ("stats", {"stats"}),
-    ("domain", {"deprivation", "obesity", "life_expectancy", "compare"}),
+    ("domain", {"deprivation", "obesity", "life_expectancy", "compare", "extracts"}),
     ("synthetic", {"synthetic"}),
     ("presentation", {"charts", "tables", "report", "disclosure"}),
     ("chapters", {"chapters"}),

@@ -46,8 +46,9 @@ __all__ = [
     "DEATHS_SCHEMA", "POPULATION_SCHEMA", "BANDS", "SUPPRESSION_EXPLAINED", "parse_period", "period_years",
     "band_ages", "validate_inputs", "aggregate", "pool", "le_table", "gap", "sii", "suppression_notes",
     "DECILE_BASES", "LifeExpectancyResults", "check_decile_basis", "normalise_sexes", "area_lsoas", "area_aggregate",
-    "england_groups", "pool_periods", "of_sexes", "benchmark_england", "decile_results", "district_results",
-    "comparator_results", "target_results", "trend_results", "analyse", "with_published_england",
+    "england_groups", "england_aggregate", "missing_lsoas", "pool_periods", "of_sexes", "benchmark_england",
+    "decile_results", "district_results", "comparator_results", "target_results", "trend_results", "analyse",
+    "with_published_england",
 ]
 
 BANDS = np.array(AGE_BAND_STARTS)
@@ -430,6 +431,77 @@ def area_lsoas(place: geography.Area, decile_basis: str = "local") -> pd.DataFra
     return lsoas.assign(decile=lsoas["imd_decile"])
 
 
+def _dense(frame: pd.DataFrame, value: str, index: pd.Index, years: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``frame`` (LSOA x sex x band x year rows) as a dense array [LSOA of ``index``, sex, band, year] and the
+    LSOA x year cells it has rows for. Codes outside ``index`` are an :class:`InvalidInputError` (never dropped)."""
+    codes = frame["lsoa_code"].astype("category")
+    where = index.get_indexer(codes.cat.categories)[codes.cat.codes.to_numpy()]
+    if (where < 0).any():
+        raise InvalidInputError(f"{value}: {int((where < 0).sum())} row(s) have LSOA codes outside England's "
+                                f"lookup (e.g. {codes[where < 0].iloc[0]!r}); check the extract with healthintel "
+                                "data check.")
+    sex_codes, sex_values = pd.factorize(frame["sex"])
+    sex = np.array([SEX_LABELS.get(str(v).lower()) == "Female" for v in sex_values], dtype=np.int64)[sex_codes]
+    band = np.searchsorted(BANDS, frame["age"].to_numpy(dtype=int), side="right") - 1
+    year = np.searchsorted(years, frame["year"].to_numpy(dtype=int))
+    shape = (len(index), 2, len(BANDS), len(years))
+    flat = np.ravel_multi_index((where, sex, band, year), shape)
+    dense = np.bincount(flat, weights=frame[value].to_numpy(dtype=float), minlength=int(np.prod(shape)))
+    have = np.zeros((len(index), len(years)), dtype=bool)
+    have[where, year] = True
+    return dense.reshape(shape), have
+
+
+def england_aggregate(deaths: pd.DataFrame, population: pd.DataFrame, years, *,
+                      vintage: str = "imd2019") -> pd.DataFrame | None:
+    """The England-wide aggregate :func:`analyse` takes (``lad_code`` x national ``imd_decile`` x sex x age band x
+    year) from LSOA-level deaths and populations by band, when the populations cover every English LSOA of the
+    vintage in every one of ``years``; ``None`` otherwise (inputs for part of England cannot give England's
+    figures). Vectorised (dense LSOA x sex x band x year arrays); deaths where the population is 0 or missing
+    are an :class:`InvalidInputError`, as in :func:`validate_inputs`."""
+    imd = deprivation.load_deprivation(vintage)[["lsoa_code", "lad_code", "imd_decile"]].reset_index(drop=True)
+    years = sorted(int(y) for y in years)
+    index = pd.Index(imd["lsoa_code"])
+    pop = population[population["year"].isin(years)]
+    codes = pop["lsoa_code"].astype("category")
+    present = codes.cat.categories[np.unique(codes.cat.codes.to_numpy())]
+    if not set(present.astype(str)) >= set(index):
+        return None
+    p, have = _dense(pop, "population", index, years)
+    if not have.all():
+        return None
+    d, _ = _dense(deaths[deaths["year"].isin(years)], "deaths", index, years)
+    orphan = (d > 0) & (p <= 0)
+    if orphan.any():
+        cell = np.argwhere(orphan)[0]
+        raise InvalidInputError(f"{int(orphan.sum())} deaths cell(s) have no population (e.g. LSOA "
+                                f"{index[cell[0]]}, {('Male', 'Female')[cell[1]]}, age band {BANDS[cell[2]]}, "
+                                f"{years[cell[3]]}); check the LSOA vintage and years of both inputs.")
+    group, groups = pd.factorize(pd.MultiIndex.from_frame(imd[["lad_code", "imd_decile"]]))
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+    sums = {name: np.add.reduceat(arr.reshape(len(index), -1)[order], starts, axis=0)
+            for name, arr in (("population", p), ("deaths", d))}
+    cells = pd.MultiIndex.from_product([range(len(groups)), ("male", "female"), BANDS, years],
+                                       names=["group", "sex", "age", "year"]).to_frame(index=False)
+    out = pd.DataFrame({"lad_code": groups.get_level_values(0)[cells["group"]],
+                        "imd_decile": groups.get_level_values(1)[cells["group"]],
+                        "sex": cells["sex"].to_numpy(), "age": cells["age"].to_numpy(dtype=np.int16),
+                        "year": cells["year"].to_numpy(dtype=np.int16),
+                        "deaths": sums["deaths"].ravel().round().astype(np.int64),
+                        "population": sums["population"].ravel()})
+    return out
+
+
+def missing_lsoas(population: pd.DataFrame, codes, years) -> list[tuple[str, int]]:
+    """``(lsoa_code, year)`` pairs of ``codes`` x ``years`` with no population rows (an area's LSOA missing from a
+    population input would silently shrink the area)."""
+    codes = [str(c) for c in codes]
+    sub = population.loc[population["lsoa_code"].isin(codes), ["lsoa_code", "year"]].drop_duplicates()
+    have = set(zip(sub["lsoa_code"].astype(str), sub["year"].astype(int), strict=True))
+    return [(c, int(y)) for y in years for c in codes if (c, int(y)) not in have]
+
+
 def area_aggregate(deaths: pd.DataFrame, population: pd.DataFrame, lsoas: pd.DataFrame,
                    place: geography.Area) -> pd.DataFrame:
     """Deaths and populations of the area's LSOAs summed to district x decile (``area_code`` = the area)."""
@@ -555,7 +627,7 @@ def trend_results(area_le: pd.DataFrame, benchmarked: pd.DataFrame, sexes) -> pd
         benchmarked[_COMPARE_KEYS + ["benchmark"]], on=_COMPARE_KEYS, how="left")
 
 
-def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFrame, lsoas: pd.DataFrame, *,
+def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFrame | None, lsoas: pd.DataFrame, *,
             place: geography.Area, period: str, periods, sexes=("Male", "Female"), decile_basis: str = "local",
             comparators=(), repetitions: int = 100_000,
             england_published: pd.DataFrame | None = None) -> LifeExpectancyResults:
@@ -563,7 +635,8 @@ def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFram
 
     ``deaths`` and ``population`` are LSOA-level (:func:`validate_inputs`) for the LSOAs of ``lsoas``
     (:func:`area_lsoas`); ``england`` is the England-wide aggregate by district and national decile
-    (:func:`england_groups` shapes it), from which England and the ``comparators`` (area names) are computed.
+    (:func:`england_groups` shapes it), from which England and the ``comparators`` (area names) are computed;
+    ``None`` when the inputs do not cover England (then no England comparison and no comparators).
     ``periods`` are the 3-year periods of the trend; ``period`` the one shown in detail. ``decile_basis`` only
     labels the suppression notes (the deciles are those of ``lsoas``). ``england_published`` (published England
     LE at birth, see :func:`with_published_england`) replaces the computed England values it covers: the
@@ -572,10 +645,13 @@ def analyse(deaths: pd.DataFrame, population: pd.DataFrame, england: pd.DataFram
     """
     sexes = normalise_sexes(sexes)
     agg = area_aggregate(deaths, population, lsoas, place)
-    eng = england_groups(england)
     area_le = le_table(pool_periods(agg, periods, ["area_code"]), ["area_code"])
-    eng_le = with_published_england(le_table(pool_periods(eng, periods, ["area_code"]), ["area_code"]),
-                                     england_published)
+    if england is None:  # inputs that do not cover England: no England line, benchmark or comparators
+        eng, eng_le, comparators = None, area_le.iloc[:0].copy(), ()
+    else:
+        eng = england_groups(england)
+        eng_le = le_table(pool_periods(eng, periods, ["area_code"]), ["area_code"])
+    eng_le = with_published_england(eng_le, england_published)
     benchmarked = benchmark_england(area_le, eng_le)
     dec = decile_results(agg, period, periods, sexes, repetitions=repetitions)
     lad_names = dict(zip(lsoas["lad_code"], lsoas["lad_name"], strict=False))

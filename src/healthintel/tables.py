@@ -13,29 +13,33 @@ from .sources.catalog import provenance
 
 
 def table(data: pd.DataFrame, *, caption: str, formats: dict | None = None, na_rep: str = "–",
-          counts: list[str] | None = None, derived: list[str] | None = None):
+          counts: list[str] | None = None, derived: list[str] | None = None, suppressed=None):
     """A Styler with a caption, hidden index and per-column number formats, ready to display in a report.
 
     ``counts`` names the columns holding counts of people: they go through
     :func:`healthintel.disclosure.suppress_small_counts` (with the ``derived`` columns of the same rows), the
     suppressed cells show ``c``, and the table is tagged so that ``healthintel render`` re-checks the published
     HTML (``data-hi-counts``). Every table made here carries ``data-hi-table``: the renderer refuses to publish
-    HTML tables that did not come through this function.
+    HTML tables that did not come through this function. ``suppressed`` (a boolean per row) marks rows already
+    suppressed by a chapter's own rule (e.g. :func:`healthintel.disclosure.ncmp_rates`): they show ``c`` too.
     """
     from . import disclosure
 
-    suppressed = None
+    marked = None
     attributes = 'class="hi-table" data-hi-table="table"'
     if counts:
         limit = disclosure.threshold()
-        data = disclosure.suppress_small_counts(data, list(counts), derived=derived, threshold=limit)
-        suppressed = data.pop("suppressed").to_numpy()
+        data = disclosure.suppress_small_counts(data.reset_index(drop=True), list(counts), derived=derived,
+                                                threshold=limit)
+        marked = data.pop("suppressed").to_numpy()
+        if suppressed is not None:
+            marked = marked | pd.Series(suppressed).to_numpy(dtype=bool)
         formats = {**{c: "{:,.0f}" for c in counts}, **(formats or {})}  # counts stay whole numbers (Float64 now)
         names = html.escape(json.dumps([str(c) for c in counts]), quote=True)
         attributes += f' data-hi-counts="{names}" data-hi-threshold="{limit}"'
     styler = data.style.hide(axis="index").set_caption(caption).format(formats or {}, na_rep=na_rep)
-    if suppressed is not None and suppressed.any():
-        rows = data.index[suppressed]
+    if marked is not None and marked.any():
+        rows = data.index[marked]
         cols = [c for c in list(counts) + list(derived or []) if c in data.columns]
         styler = styler.format(na_rep=disclosure.SUPPRESSED_MARK, subset=pd.IndexSlice[rows, cols],
                                formatter={c: (formats or {}).get(c) for c in cols})

@@ -21,11 +21,31 @@ def test_seeded_flagged_and_schema_valid():
     assert a.attrs["synthetic"] is True and "synthetic" in a.attrs["note"].lower()
     obesity.validate(a)
     assert set(a["school_year"]) == {"Reception", "Year 6"}
-    assert a["school_lad_code"].str.match(r"E0[67]").all()
+    assert a["school_lad_code"].str.match(r"E0[679]").all()  # districts, unitaries, London boroughs
     prep = obesity.prepare(a)
     assert prep.synthetic
     ex = prep.exclusions.set_index("reason")["records"]
     assert ex.sum() == len(a) and ex.drop("records analysed").sum() > 0
+
+
+def test_home_lsoa_and_school_district_differ_as_in_real_data():
+    """Some Kent and Medway residents are measured at schools in other districts (some outside Kent and Medway),
+    children of the bordering districts at Kent schools, and the residents' measurements do not depend on it."""
+    from healthintel import geography
+
+    a = synthetic_ncmp.generate(seed=11, academic_years=["2021/22"], scale=0.05)
+    plain = synthetic_ncmp.generate(seed=11, academic_years=["2021/22"], scale=0.05, schools=False)
+    home = a["lsoa_code"].map(geography.lsoa_lookup().set_index("lsoa_code")["lad_code"])
+    residents = a[~a["pupil_id"].str.startswith("V")]
+    visitors = a[a["pupil_id"].str.startswith("V")]
+    moved = (home.loc[residents.index] != residents["school_lad_code"]) & home.loc[residents.index].notna()
+    share = moved.mean()
+    assert 0.5 * synthetic_ncmp.SCHOOL_ELSEWHERE_SHARE < share < 1.5 * synthetic_ncmp.SCHOOL_ELSEWHERE_SHARE
+    assert (~residents.loc[moved, "school_lad_code"].isin(synthetic_ncmp.KENT_AND_MEDWAY_SCHOOLS)).any()
+    assert len(visitors) > 0 and set(home.loc[visitors.index]) <= set(synthetic_ncmp.VISITOR_SCHOOLS)
+    assert visitors["school_lad_code"].isin(synthetic_ncmp.NEIGHBOURS).all()  # at Kent schools
+    cols = ["pupil_id", "lsoa_code", "sex", "bmi", "bmi_centile", "date_of_birth"]
+    assert residents[cols].reset_index(drop=True).equals(plain[cols])
 
 
 def test_cache_is_keyed_by_seed_and_version(tmp_path, monkeypatch):

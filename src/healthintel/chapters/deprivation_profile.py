@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import charts, deprivation, geography, tables
 from ..deprivation import DeprivationProfile
-from .base import Chapter
+from .base import Chapter, figure
 
 __all__ = ["DeprivationProfileChapter", "build", "from_frames"]
 
@@ -53,6 +53,21 @@ class DeprivationProfileChapter(Chapter):
     def recorded_values(self) -> dict[str, Any]:
         """``lsoas`` (LSOAs in the area) and ``average_score`` (its average IMD score)."""
         return {"lsoas": self.headline["lsoas"], "average_score": self.headline["average_score"]}
+
+    def figures(self) -> list[dict[str, Any]]:
+        """figures.json: the average score, LSOAs in England's most deprived decile and the shares of LSOAs and
+        residents in England's most deprived quintile (published index values: no confidence intervals)."""
+        h, index = self.headline, self.index_name
+        source = f"{index} (MHCLG), {self.place.name}'s LSOAs"
+        return [
+            figure("imd_average_score", h["average_score"], unit="score", period=index, source=source),
+            figure("lsoas_in_most_deprived_decile", h["lsoas_most_deprived_decile"], unit="LSOAs", period=index,
+                   source=source),
+            figure("share_lsoas_most_deprived_quintile", 100 * h["share_lsoas_most_deprived_quintile"], unit="%",
+                   period=index, source=source),
+            figure("share_population_most_deprived_quintile", 100 * h["share_population_most_deprived_quintile"],
+                   unit="%", period=index, source=source),
+        ]
 
     def summary_markdown(self) -> str:
         """The headline paragraph: LSOAs, residents, average score and the most deprived shares."""

@@ -1,24 +1,29 @@
 """The ``life_expectancy`` chapter: life expectancy and inequalities in life expectancy for one area.
 
-:func:`build` chooses the chapter's input (the seeded synthetic deaths of :mod:`healthintel.synthetic.deaths`:
-deaths by LSOA are not published), computes every result frame with :mod:`healthintel.life_expectancy` and
-returns a :class:`LifeExpectancyChapter`, whose methods give the chapter's tables, markdown and figures:
+:func:`build` chooses the chapter's input — the analyst's deaths and population extracts (``deaths_extract``,
+``population_extract``: the layouts of :mod:`healthintel.extracts`, checked as ``healthintel data check`` does)
+or, without them, the seeded synthetic deaths of :mod:`healthintel.synthetic.deaths` (deaths by LSOA are not
+published) — computes every result frame with :mod:`healthintel.life_expectancy` and returns a
+:class:`LifeExpectancyChapter`, whose methods give the chapter's tables, markdown and figures:
 
 >>> from healthintel import chapters
 >>> ch = chapters.life_expectancy.build(area="Medway", repetitions=1000)   # doctest: +SKIP
 >>> ch.summary_markdown()                                                   # doctest: +SKIP
 
-Every caption and chart title carries "(synthetic data)": the deaths are simulated, while populations,
-deprivation and boundaries are real. England's life expectancy at birth is the published one (OHID Fingertips
-90366, read from the data mirror) for every period it is published, labelled so; the G.2 goals are those of
-:func:`healthintel.compare.area_targets` (the outcomes tracker states the same), and their status on synthetic
-deaths says "demo".
+On the demo every caption and chart title carries "(synthetic data)": the deaths are simulated, while
+populations, deprivation and boundaries are real. With extracts the figures are labelled real and the provenance
+footer names the files (name, rows, SHA-256; never their folders). The pooled period defaults to the latest
+3-year period the deaths' registration years cover. England's life expectancy at birth is the published one (OHID
+Fingertips 90366, read from the data mirror or kit) for every period it is published, labelled so; the G.2 goals
+are those of :func:`healthintel.compare.area_targets` (the outcomes tracker states the same), and their status on
+synthetic deaths says "demo".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -28,7 +33,7 @@ from .. import life_expectancy as le
 from ..errors import InvalidInputError
 from ..sources import published
 from ..synthetic import deaths as synthetic_deaths
-from .base import Chapter
+from .base import Chapter, figure
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -37,10 +42,16 @@ if TYPE_CHECKING:
 
 __all__ = ["LifeExpectancyChapter", "build", "PROVENANCE_NOTES"]
 
-#: The sentence under the provenance table.
+#: The sentence under the provenance table (synthetic demo).
 PROVENANCE_NOTES = ("Deaths are synthetic (seeded simulation calibrated to published figures); populations, "
                     "deprivation and boundaries are real; England's life expectancy at birth is the published "
                     "Fingertips 90366 value where published.")
+#: The sentence under the provenance table (the analyst's extracts).
+EXTRACT_PROVENANCE_NOTES = ("Deaths and populations: the record-level extracts supplied (only aggregates are shown); "
+                            "deprivation and boundaries are real published data; England's life expectancy at birth "
+                            "is the published Fingertips 90366 value where published.")
+#: Appended to captions and titles of a chapter on synthetic deaths.
+SYNTHETIC_TAG = " (synthetic data)"
 #: Fingertips indicator of the published England life expectancy at birth.
 ENGLAND_LE_ID = 90366
 #: Label of England's line and column where its values are the published ones.
@@ -85,6 +96,48 @@ class LifeExpectancyChapter(Chapter):
     comparators: pd.DataFrame
     targets: pd.DataFrame
     suppressed: pd.DataFrame
+    periods: tuple[str, ...] = ()
+    extracts: tuple[dict[str, Any], ...] = ()
+    england_note: str = ""
+
+    def _tag(self, text: str) -> str:
+        """``text`` with " (synthetic data)" on the demo, unchanged on real extracts."""
+        return text + SYNTHETIC_TAG if self.synthetic else text
+
+    def single_period_note(self) -> str:
+        """Why there is no trend when the data give one period ("" otherwise)."""
+        if len(self.periods) > 1:
+            return ""
+        return (f"The data give one period ({self.period}), so the trend charts show a single point and there is "
+                "no trend: a trend needs deaths for more registration years.")
+
+    def source_label(self) -> str:
+        """Where the deaths and populations come from, for figures.json."""
+        if self.extracts:
+            return "; ".join(f"{e['kind']} extract {e['file']} (SHA-256 {e['SHA-256'][:12]}…)" for e in self.extracts)
+        return "synthetic demo deaths (healthintel.synthetic.deaths) with real ONS mid-2019 populations"
+
+    def figures(self) -> list[dict[str, Any]]:
+        """figures.json: LE at birth and at 65, the SII and the decile gap in LE at birth, by sex, in the period."""
+        out = []
+        for sex in self.sexes:
+            s = sex.lower()
+            rows = (("le_birth", self.headline, 0), ("le_65", self.headline, 65), ("sii_le_birth", self.sii, 0),
+                    ("gap_le_birth", self.gap, 0))
+            for name, frame, age in rows:
+                r = frame[(frame["sex"] == sex) & (frame["le_age"] == age)]
+                value, lo, hi = ((r["value"].iloc[0], r["lower_ci"].iloc[0], r["upper_ci"].iloc[0]) if len(r)
+                                 else (None, None, None))
+                out.append(figure(f"{name}_{s}", value, lower_ci=lo, upper_ci=hi, unit="years", period=self.period,
+                                  source=self.source_label()))
+        return out
+
+    def provenance_extra(self) -> pd.DataFrame | None:
+        """The analyst's extracts in the provenance footer: file name, rows, SHA-256 (never their folders)."""
+        if not self.extracts:
+            return None
+        return pd.DataFrame([{k: v for k, v in e.items() if k not in ("file", "kind", "path")}
+                             for e in self.extracts])
 
     # ---- single values ---------------------------------------------------------------------------------------
     def value(self, sex: str, le_age: int = 0) -> float:
@@ -103,13 +156,15 @@ class LifeExpectancyChapter(Chapter):
         return float(r["value"].iloc[0]) if len(r) else float("nan")
 
     def recorded_values(self) -> dict[str, Any]:
-        """``le_birth``, ``le_65``, ``sii``, ``gap`` (each by sex) and the sorted ``suppression_reasons``."""
+        """``le_birth``, ``le_65``, ``sii``, ``gap`` (each by sex), the sorted ``suppression_reasons`` and the
+        extracts as ``render_inputs`` (path and SHA-256: ``healthintel render`` re-renders when a file changes)."""
         return {
             "le_birth": {s: self.value(s) for s in self.sexes},
             "le_65": {s: self.value(s, 65) for s in self.sexes},
             "sii": {s: self.sii_value(s) for s in self.sexes},
             "gap": {s: self.gap_value(s) for s in self.sexes},
             "suppression_reasons": sorted(set(self.suppressed["reason"])),
+            "render_inputs": [{"path": e["path"], "sha256": e["SHA-256"]} for e in self.extracts],
         }
 
     # ---- selections ------------------------------------------------------------------------------------------
@@ -158,33 +213,47 @@ class LifeExpectancyChapter(Chapter):
 
     def summary_markdown(self) -> str:
         """The headline paragraph: LE at birth by sex against England, the decile gap and the SII."""
-        lines = [f"**{self.place.name}, {self.period}** (synthetic data: illustrative deaths calibrated to "
-                 "published figures, not real deaths)."]
+        source = ("synthetic data: illustrative deaths calibrated to published figures, not real deaths"
+                  if self.synthetic else "deaths and populations from the extracts supplied")
+        lines = [f"**{self.place.name}, {self.period}** ({source})."]
         lines += [line for line in map(self._summary_line, self.sexes) if line is not None]
+        lines += [f"- {note}" for note in (self.single_period_note(), self.england_note) if note]
         return "\n".join(lines)
 
+    def _data_method(self) -> str:
+        if self.synthetic:
+            return (
+                "**Synthetic data.** Deaths by LSOA are not published. These deaths are simulated (seeded) from the "
+                "real ONS mid-2019 LSOA populations (used for every year 2015-2024), real ONS 2014 age-specific death "
+                "rates and a deprivation gradient, calibrated so that England's SII and decile gap match ONS "
+                "(9.4/7.6 and 9.7/7.9 years, males/females) and each Kent district's and Medway's life expectancy "
+                "and SII match Fingertips 90366/92901. Use the methods, not the numbers.")
+        files = "; ".join(f"{e['kind']}: {e['file']} ({e['Source'].rsplit('(', 1)[-1].rstrip(')')}, SHA-256 "
+                          f"{e['SHA-256']})" for e in self.extracts)
+        return (f"**Data.** {files}. Deaths are counted by calendar year of registration and LSOA of usual "
+                "residence, populations are the mid-year estimates supplied for the same years; both are checked "
+                "as `healthintel data check` does (nothing dropped or summed silently). "
+                + (self.england_note or "England's figures are computed from the same extracts (they cover every "
+                                        "English LSOA)."))
+
     def methods_markdown(self) -> str:
-        """How the figures are computed, and how the synthetic deaths are made."""
+        """How the figures are computed, and where the deaths come from (the extracts, or the synthetic demo)."""
         basis = ("ranked within the area, as Fingertips 92901" if self.decile_basis == "local" else "England-wide")
         return (
             "Life expectancy is computed with the Chiang II abridged life table (20 age bands, <1 ... 90+) and "
             "Silcocks et al.'s confidence limits, as OHID Fingertips does, from deaths and mid-year populations "
-            f"pooled over 3 calendar years ({self.period}). Deprivation deciles use IMD 2019 on LSOA 2011: "
-            f"**{self.decile_basis}** deciles ({basis}); "
+            f"pooled over {len(le.period_years(self.period))} calendar year(s) ({self.period}). Deprivation deciles "
+            f"use IMD 2019 on LSOA 2011: **{self.decile_basis}** deciles ({basis}); "
             "deaths and populations are summed to each decile before the life table. The gap is the least minus "
             "the most deprived decile (95% CI from the two standard errors); the slope index of inequality (SII) "
             "is the weighted regression of decile LE on the deciles' population mid-point ranks (Low & Low 2004) "
             "with limits simulated from the decile CIs. England comparison: Fingertips 95% CI overlap against "
             f"England's published life expectancy at birth (OHID Fingertips {ENGLAND_LE_ID}, every period it is "
-            "published; at 65 England is computed from the England-wide deaths). Targets: the Kent and Medway "
-            "outcome framework (G.2), straight-line trajectory from the 2018-20 baseline, which is the area's "
-            "published value (as in the outcomes tracker); where none is published the goal stays a change with no "
-            "number.\n\n"
-            "**Synthetic data.** Deaths by LSOA are not published. These deaths are simulated (seeded) from the "
-            "real ONS mid-2019 LSOA populations (used for every year 2015-2024), real ONS 2014 age-specific death "
-            "rates and a deprivation gradient, calibrated so that England's SII and decile gap match ONS "
-            "(9.4/7.6 and 9.7/7.9 years, males/females) and each Kent district's and Medway's life expectancy and "
-            "SII match Fingertips 90366/92901. Use the methods, not the numbers.")
+            "published; otherwise, and at 65, England is computed from the England-wide deaths). Targets: the Kent "
+            "and Medway outcome framework (G.2), straight-line trajectory from the 2018-20 baseline, which is the "
+            "area's published value (as in the outcomes tracker); where none is published the goal stays a change "
+            "with no number.\n\n"
+            + self._data_method())
 
     def suppression_markdown(self) -> str:
         """Every suppressed value with its reason and table, or (none suppressed) when values would be withheld."""
@@ -204,7 +273,7 @@ class LifeExpectancyChapter(Chapter):
                                                     "comparator_value": "England"})
         frame.insert(list(frame.columns).index("England") + 1, "England from",
                      [self.england_label(int(a)) for a in frame["at age"]])
-        caption = f"Life expectancy (years), {self.place.name}, {self.period} (synthetic data)"
+        caption = self._tag(f"Life expectancy (years), {self.place.name}, {self.period}")
         return tables.table(frame, caption=caption,
                             formats={"LE (years)": _ONE_DECIMAL, "lower_ci": _ONE_DECIMAL, "upper_ci": _ONE_DECIMAL,
                                      "England": _ONE_DECIMAL})
@@ -213,8 +282,8 @@ class LifeExpectancyChapter(Chapter):
         """LE by deprivation decile with deaths and population used (small death counts suppressed)."""
         frame = self.deciles[["sex", "decile", "le_age", *_CI_COLUMNS, "deaths_used", "population_used",
                               "suppression_reason"]]
-        return tables.table(frame, caption=f"Life expectancy by {self.decile_basis} deprivation decile, {self.period} "
-                                           "(synthetic data)",
+        return tables.table(frame, caption=self._tag(f"Life expectancy by {self.decile_basis} deprivation decile, "
+                                                     f"{self.period}"),
                             formats={**_CI_FORMATS, "population_used": "{:,.0f}"}, counts=["deaths_used"])
 
     def gap_sii_table(self) -> Styler:
@@ -224,7 +293,7 @@ class LifeExpectancyChapter(Chapter):
             self.gap[cols].assign(measure="Gap (decile 10 - 1)"),
             self.sii[cols].assign(measure="Slope index of inequality"),
         ], ignore_index=True)[["measure", *cols]]
-        return tables.table(frame, caption=f"Gap and SII in life expectancy (years), {self.period} (synthetic data)",
+        return tables.table(frame, caption=self._tag(f"Gap and SII in life expectancy (years), {self.period}"),
                             formats=dict(_CI_FORMATS))
 
     def targets_table(self) -> Styler:
@@ -234,20 +303,20 @@ class LifeExpectancyChapter(Chapter):
                 "latest_value", "required_value", "progress"]
         frame = shown[[c for c in cols if c in shown]]
         formats = dict.fromkeys(["baseline_value", "latest_value", "required_value"], _ONE_DECIMAL)
-        return tables.table(frame, caption="Progress against the outcome-framework targets (synthetic data)",
+        return tables.table(frame, caption=self._tag("Progress against the outcome-framework targets"),
                             formats=formats)
 
     def district_table(self) -> Styler:
         """LE by district with CIs and the benchmark against England."""
         frame = self.districts[["area_name", "sex", "le_age", *_CI_COLUMNS, "benchmark"]]
-        return tables.table(frame, caption=f"Life expectancy by district, {self.period}, compared with England "
-                                           "(synthetic data)", formats=dict(_CI_FORMATS))
+        return tables.table(frame, caption=self._tag(f"Life expectancy by district, {self.period}, compared with "
+                                                     "England"), formats=dict(_CI_FORMATS))
 
     def comparator_table(self) -> Styler:
         """LE of the area, its comparator areas and England."""
         frame = self.comparators[["area_name", "sex", "le_age", *_CI_COLUMNS]]
-        return tables.table(frame, caption=f"{self.place.name}, comparator areas and England, {self.period} "
-                                           "(synthetic data)", formats=dict(_CI_FORMATS))
+        return tables.table(frame, caption=self._tag(f"{self.place.name}, comparator areas and England, "
+                                                     f"{self.period}"), formats=dict(_CI_FORMATS))
 
     # ---- figures -----------------------------------------------------------------------------------------------
     def trend_charts(self) -> list[Chart]:
@@ -257,8 +326,8 @@ class LifeExpectancyChapter(Chapter):
             t, e = self.trend_for(sex)
             out.append(charts.trend(t, comparator=e, comparator_name=self.england_label(), area_name=self.place.name,
                                     unit="years",
-                                    title=f"Life expectancy at birth, {sex.lower()}s, {self.place.name} "
-                                          "(synthetic data)"))
+                                    title=self._tag(f"Life expectancy at birth, {sex.lower()}s, "
+                                                    f"{self.place.name}")))
         return out
 
     def decile_charts(self) -> list[Chart]:
@@ -269,8 +338,8 @@ class LifeExpectancyChapter(Chapter):
             out.append(charts.deprivation_gradient(
                 d, quantile="decile", area_name=self.place.name, unit="years", value_label="Life expectancy",
                 comparator=self.value(sex), comparator_name=f"{self.place.name} overall",
-                title=f"Life expectancy at birth by {self.decile_basis} deprivation decile, {sex.lower()}s, "
-                      f"{self.period} (synthetic data)"))
+                title=self._tag(f"Life expectancy at birth by {self.decile_basis} deprivation decile, "
+                                f"{sex.lower()}s, {self.period}")))
         return out
 
     def _target_observed(self, target_id: str) -> pd.DataFrame:
@@ -286,7 +355,7 @@ class LifeExpectancyChapter(Chapter):
             out.append(charts.target_trajectory(
                 self._target_observed(t["id"]), baseline=(t["baseline_period"], t["baseline_value"]),
                 goal=(t["goal_period"], t["goal_value"]), area_name=self.place.name, unit="years",
-                title=f"{t['name']}, {self.place.name}: {t['progress']} (synthetic data)"))
+                title=self._tag(f"{t['name']}, {self.place.name}: {t['progress']}")))
         return out
 
     def district_charts(self) -> list[Chart]:
@@ -301,7 +370,7 @@ class LifeExpectancyChapter(Chapter):
             out.append(charts.compare_areas(
                 d, comparator=float(e["value"].iloc[0]) if len(e) else None, unit="years",
                 value_label="Life expectancy at birth", top_areas=(),
-                title=f"Life expectancy at birth by district, {sex.lower()}s, {self.period} (synthetic data)"))
+                title=self._tag(f"Life expectancy at birth by district, {sex.lower()}s, {self.period}")))
         return out
 
     def map(self, sex: str | None = None) -> Chart:
@@ -313,8 +382,8 @@ class LifeExpectancyChapter(Chapter):
         gdf = readers.lad_boundaries().merge(d[["lad_code", "value"]], on="lad_code", how="inner")
         return charts.choropleth(gdf, "value", area_name=self.place.name, label_col="lad_name", unit="years",
                                  value_label="Life expectancy at birth",
-                                 title=f"Life expectancy at birth, {sex.lower()}s, {self.period}, by district "
-                                       "(synthetic data)")
+                                 title=self._tag(f"Life expectancy at birth, {sex.lower()}s, {self.period}, by "
+                                                 "district"))
 
 
 def _check_period(period: str) -> str:
@@ -324,35 +393,123 @@ def _check_period(period: str) -> str:
     return period
 
 
-def build(*, area: str = "Kent", period: str = "2017-19", sexes: Sequence[str] = ("Male", "Female"),
-          decile_basis: str = "local", comparators: Sequence[str] = ("Hampshire",), repetitions: int = 10000,
-          seed: int = synthetic_deaths.DEFAULT_SEED) -> LifeExpectancyChapter:
-    """The life expectancy chapter for ``area`` on the synthetic demo deaths (the notebook's parameters).
+def _windows(years: Sequence[int], length: int) -> list[str]:
+    """Every period of ``length`` consecutive calendar years inside ``years`` ("2017-19"; "2019" for one year)."""
+    have = set(years)
+    starts = [y for y in sorted(have) if all(y + k in have for k in range(length))]
+    return [str(y) if length == 1 else f"{y}-{str(y + length - 1)[-2:]}" for y in starts]
 
-    ``period`` is a 3-year pooled period (2015-17 ... 2022-24); ``decile_basis`` "local" ranks the area's LSOAs
-    into 10 equal-count deciles within the area (Fingertips 92901), "national" uses England's IMD 2019 deciles;
-    ``comparators`` are area names compared with the area; ``repetitions`` the Monte-Carlo repetitions of the SII
-    limits; ``seed`` the seed of the synthetic deaths.
+
+def periods_from_years(years: Sequence[int], period: str = "") -> tuple[str, tuple[str, ...]]:
+    """``(period, periods)`` the deaths' registration ``years`` give: ``period`` (default the latest 3-year period
+    they cover) and every period of the same length they cover (the trend). A period they cannot cover is an
+    :class:`InvalidInputError` naming the years."""
+    years = sorted({int(y) for y in years})
+    if period:
+        need = le.period_years(period)
+        lacking = [y for y in need if y not in years]
+        if lacking:
+            raise InvalidInputError(f"period {period!r} needs deaths registered in {need}, but the deaths extract "
+                                    f"holds registration years {years} (missing {lacking}); choose a period inside "
+                                    "them, or leave period empty for the latest 3-year period.")
+        return period, tuple(_windows(years, len(need)))
+    windows = _windows(years, 3)
+    if not windows:
+        raise InvalidInputError(f"the deaths extract holds registration years {years}: a 3-year pooled period needs "
+                                "three consecutive years. Give period explicitly for a shorter one (e.g. "
+                                f"period='{years[-1]}'), with the caveat that LE over fewer years is less stable.")
+    return windows[-1], tuple(windows)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    deaths: pd.DataFrame
+    population: pd.DataFrame
+    england: pd.DataFrame | None
+    period: str
+    periods: tuple[str, ...]
+    extracts: tuple[dict[str, Any], ...] = ()
+    england_note: str = ""
+    synthetic_note: str = ""
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _demo_inputs(codes: list[str], period: str, seed: int) -> _Inputs:
+    period = _check_period(period or synthetic_deaths.PERIODS[-1])
+    deaths = synthetic_deaths.deaths(seed, lsoas=codes)
+    return _Inputs(deaths=deaths, population=synthetic_deaths.populations(codes),
+                   england=synthetic_deaths.england_aggregate(seed), period=period,
+                   periods=tuple(synthetic_deaths.PERIODS),
+                   synthetic_note=deaths.attrs.get("synthetic_note", "synthetic data"),
+                   sources=(*synthetic_deaths.SOURCES, "imd2019_scores", "boundaries_lad24"))
+
+
+def _extract_inputs(deaths_extract: str, population_extract: str, codes: list[str], period: str,
+                    comparators: Sequence[str]) -> _Inputs:
+    """The analyst's extracts, checked; the area's LSOAs must all have populations; England when they cover it."""
+    from .. import extracts
+
+    if not (deaths_extract and population_extract):
+        raise InvalidInputError("give both deaths_extract and population_extract (a life table needs deaths and the "
+                                "population they come from), or neither for the synthetic demo.")
+    deaths, d_report = extracts.load_deaths(deaths_extract, vintage="imd2019")
+    population, p_report = extracts.load_population(population_extract, vintage="imd2019")
+    period, periods = periods_from_years([int(y) for y in deaths["year"].unique()], period)
+    years = sorted({y for p in periods for y in le.period_years(p)})
+    missing = le.missing_lsoas(population, codes, years)
+    if missing:
+        ex = ", ".join(f"{c} {y}" for c, y in missing[:5])
+        raise InvalidInputError(f"the population extract has no rows for {len(missing)} of the area's LSOA x year "
+                                f"pairs (e.g. {ex}) that the deaths' years need ({years}); supply the area's whole "
+                                "population for every year, or the area's figures would be for part of it.")
+    england = le.england_aggregate(deaths, population, years)
+    note = "" if england is not None else (
+        "England is not computed: the extracts do not cover every English LSOA in every year, so there is no "
+        "England line, benchmark or comparator area" + (f" ({', '.join(comparators)} left out)" if comparators
+                                                          else "") + ".")
+    rows = tuple({**extracts.provenance_row(r), "file": r.file.name, "kind": r.kind,
+                  "path": str(Path(path).resolve())}
+                 for r, path in ((d_report, deaths_extract), (p_report, population_extract)))
+    in_area = set(codes)
+    return _Inputs(deaths=deaths[deaths["lsoa_code"].isin(in_area)],
+                   population=population[population["lsoa_code"].isin(in_area)], england=england, period=period,
+                   periods=periods, extracts=rows, england_note=note, sources=("imd2019_scores", "boundaries_lad24"))
+
+
+def build(*, area: str = "Kent", period: str = "", sexes: Sequence[str] = ("Male", "Female"),
+          decile_basis: str = "local", comparators: Sequence[str] = ("Hampshire",), repetitions: int = 10000,
+          seed: int = synthetic_deaths.DEFAULT_SEED, deaths_extract: str = "",
+          population_extract: str = "") -> LifeExpectancyChapter:
+    """The life expectancy chapter for ``area`` (the notebook's parameters).
+
+    ``deaths_extract`` and ``population_extract`` are paths of the analyst's extracts (CSV or parquet, the
+    ``deaths`` and ``population`` layouts of :mod:`healthintel.extracts`, LSOA 2011 codes); both empty: the
+    synthetic demo deaths (seed ``seed``). ``period`` is the pooled period shown in detail ("2017-19"); empty: the
+    latest 3-year period the deaths' registration years cover (a period they cannot cover is an error).
+    ``decile_basis`` "local" ranks the area's LSOAs into 10 equal-count deciles within the area (Fingertips
+    92901), "national" uses England's IMD 2019 deciles; ``comparators`` are area names compared with the area
+    (they need inputs covering England); ``repetitions`` the Monte-Carlo repetitions of the SII limits.
     """
     le.check_decile_basis(decile_basis)
     sexes = le.normalise_sexes(sexes)
-    _check_period(period)
     place = geography.resolve_area(area)
     lsoas = le.area_lsoas(place, decile_basis)
     codes = lsoas["lsoa_code"].tolist()
-    deaths = synthetic_deaths.deaths(seed, lsoas=codes)
+    inputs = (_extract_inputs(deaths_extract, population_extract, codes, period, comparators)
+              if deaths_extract or population_extract else _demo_inputs(codes, period, seed))
     england = published.published_values(ENGLAND_LE_ID, area_codes=[geography.ENGLAND])
-    results = le.analyse(deaths, synthetic_deaths.populations(codes), synthetic_deaths.england_aggregate(seed), lsoas,
-                         place=place, period=period, periods=synthetic_deaths.PERIODS, sexes=sexes,
-                         decile_basis=decile_basis, comparators=comparators, repetitions=repetitions,
+    results = le.analyse(inputs.deaths, inputs.population, inputs.england, lsoas, place=place,
+                         period=inputs.period, periods=inputs.periods, sexes=sexes, decile_basis=decile_basis,
+                         comparators=comparators if inputs.england is not None else (), repetitions=repetitions,
                          england_published=england)
     return LifeExpectancyChapter(
-        place=place, period=period, sexes=tuple(sexes), decile_basis=decile_basis,
+        place=place, period=inputs.period, sexes=tuple(sexes), decile_basis=decile_basis,
         headline=results.headline, trend=results.trend, england_trend=results.england_trend,
         deciles=results.deciles, gap=results.gap, sii=results.sii, sii_trend=results.sii_trend,
         districts=results.districts, comparators=results.comparators, targets=results.targets,
-        suppressed=results.suppressed,
-        sources=(*synthetic_deaths.SOURCES, "imd2019_scores", "boundaries_lad24", *england.attrs["sources"]),
-        synthetic_note=deaths.attrs.get("synthetic_note", "synthetic data"),
-        provenance_notes=PROVENANCE_NOTES,
+        suppressed=results.suppressed, periods=inputs.periods, extracts=inputs.extracts,
+        england_note=inputs.england_note,
+        sources=(*inputs.sources, *england.attrs["sources"]),
+        synthetic_note=inputs.synthetic_note,
+        provenance_notes=PROVENANCE_NOTES if inputs.synthetic_note else EXTRACT_PROVENANCE_NOTES,
     )

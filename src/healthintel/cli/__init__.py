@@ -1,4 +1,4 @@
-"""The ``healthintel`` command line: ``data fetch``/``data list``, ``render`` and ``version``.
+"""The ``healthintel`` command line: ``data fetch``/``data list``/``data check``, ``render`` and ``version``.
 
 Exit codes: 0 success; 1 a chapter failed to render or data could not be fetched; 2 bad arguments or
 parameters (typer's usage errors also exit 2); 3 a file or folder cannot be read or written (permission denied,
@@ -23,9 +23,11 @@ app = typer.Typer(help="healthintel: population-health analytics and JSNA chapte
                   no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Fetch and list the real open data the package reads.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+from .extracts import data_check  # noqa: E402
 from .fingertips import fingertips_app  # noqa: E402
 
 data_app.add_typer(fingertips_app, name="fingertips")
+data_app.command("check")(data_check)
 console = Console(stderr=True)
 
 

@@ -9,6 +9,9 @@ Submodules (every public name is re-exported here, so ``obesity.prevalence(...)`
 - :mod:`.ncmp` — the pupil-level input: :data:`NCMP_SCHEMA` (pandera), :func:`validate`, :func:`age_in_years`,
   :func:`prepare` (bad records excluded with a count per reason, never silently; extreme BMI z-scores flagged
   and kept, as NHS England does) → :class:`Prepared`, and :func:`add_local_quantiles`;
+- :mod:`.cohort` — the area's cohort: :func:`select_cohort` (children *resident* in the area, as OHID publishes,
+  or ``cohort="school"``: pupils at its schools) and :func:`cohort_counts` (residents at schools elsewhere,
+  non-residents at the area's schools ...);
 - :mod:`.measures` — :func:`counts`, :func:`prevalence` (Wilson CIs), :func:`deprivation_gap` (Newcombe CI, and
   the ratio with its Katz CI), :func:`sii`, :func:`gap_trend`, :func:`target_progress`, :func:`trajectory`,
   :func:`basis_label` and :func:`published_prevalence` (the real Fingertips NCMP obesity figures).
@@ -19,6 +22,7 @@ The ``child_obesity`` chapter (tables, charts, text) is :mod:`healthintel.chapte
 
 from __future__ import annotations
 
+from .cohort import COHORT_CATEGORIES, COHORTS, check_cohort, cohort_counts, school_area_codes, select_cohort
 from .growth import (
     CLINICAL,
     CLINICAL_CUTS,
@@ -71,6 +75,7 @@ __all__ = [
     "validate", "age_in_years", "prepare", "exclusion_reasons", "exclusion_table", "add_local_quantiles",
     "counts", "prevalence", "deprivation_gap", "sii", "gap_trend", "target_progress", "trajectory",
     "basis_label", "quantile_column", "start_year", "published_prevalence",
+    "COHORTS", "COHORT_CATEGORIES", "check_cohort", "cohort_counts", "school_area_codes", "select_cohort",
 ]
 
 

@@ -53,6 +53,9 @@ def _schema():
             "lsoa_code": col("string", description="home LSOA (2011 or 2021 codes, matching the vintage)"),
             "school_code": col("string"),
             "school_status": col("string", required=False, description="'NCMP' = mainstream state-maintained"),
+            "school_lad_code": col("string", required=False,
+                                   description="GSS code of the school's district or unitary authority (optional; "
+                                               "needed for cohort='school' and the cohort counts)"),
         },
         strict=False,
         name="NCMP pupil-level extract",
@@ -189,9 +192,14 @@ def exclusion_reasons(data: pd.DataFrame, m: dict[str, np.ndarray], need_centile
     exclude(bad, EXCLUSION_REASONS[4])
     age = m["age"]
     exclude(need_centile & (np.isnan(age) | (age < 4) | (age > 20)), EXCLUSION_REASONS[5])
-    lsoa = data["lsoa_code"].astype("string")
     known = set(geography.lsoa_lookup(vintage)["lsoa_code"])
-    exclude(~lsoa.isin(known).fillna(False).to_numpy(dtype=bool), EXCLUSION_REASONS[6])
+    lsoa = data["lsoa_code"]
+    if isinstance(lsoa.dtype, pd.CategoricalDtype):  # millions of rows: test the distinct codes only
+        codes = lsoa.cat.codes.to_numpy()
+        valid = np.append(np.asarray(lsoa.cat.categories.astype(str).isin(known)), False)[codes]
+    else:
+        valid = lsoa.astype("string").isin(known).fillna(False).to_numpy(dtype=bool)
+    exclude(~valid, EXCLUSION_REASONS[6])
     return reason
 
 

@@ -243,7 +243,13 @@ def table_of_contents(nb, max_level: int = 3) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------- export
-def _display_value(value: Any) -> str:
+#: Parameters naming an analyst's file: the report shows the file's name, never the folders it sits in.
+FILE_PARAMETER_SUFFIX = "_extract"
+
+
+def _display_value(value: Any, name: str = "") -> str:
+    if name.endswith(FILE_PARAMETER_SUFFIX) and isinstance(value, str) and value:
+        return Path(value).name
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     return "None" if value is None else str(value)
@@ -307,7 +313,7 @@ def export_html(
         "commit": git_commit(),
         "rendered_at": rendered_at or datetime.now(UTC).replace(microsecond=0).isoformat(),
         "kernel": kernel,
-        "parameters": [(k, _display_value(v)) for k, v in parameters.items()],
+        "parameters": [(k, _display_value(v, k)) for k, v in parameters.items()],
         "disclosure_rule": disclosure.rule_text(disclosure_threshold or disclosure.threshold()),
     }
     exporter = HTMLExporter(

@@ -142,16 +142,22 @@ def validate_parameters(path: str | Path, parameters: dict | None) -> dict:
 
 
 def slugify(text: Any) -> str:
-    """A filesystem-safe, lower-case form: ``"Tunbridge Wells"`` → ``"tunbridge-wells"``."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    """A filesystem-safe, lower-case form: ``"Tunbridge Wells"`` → ``"tunbridge-wells"`` ("&" reads "and")."""
+    text = unicodedata.normalize("NFKD", str(text).replace("&", " and ")).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug or "default"
 
 
+def area_slug(area: Any) -> str:
+    """The slug of an area's official name (``"E54000032"`` and ``"kent & medway"`` → ``"kent-and-medway"``); the
+    slug of the text itself when it is not an English area (e.g. a test fixture's name)."""
+    return slugify(canonical_area(str(area)))
+
+
 def default_slug(parameters: dict) -> str:
-    """The report's file stem: the slug of the ``area`` parameter (``"default"`` without one)."""
+    """The report's file stem: the slug of the ``area`` parameter's official name (``"default"`` without one)."""
     area = parameters.get("area")
-    return slugify(area) if area not in (None, "") else "default"
+    return area_slug(area) if area not in (None, "") else "default"
 
 
 @functools.lru_cache(maxsize=256)

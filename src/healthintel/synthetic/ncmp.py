@@ -48,6 +48,13 @@ Calibration (documented in :func:`targets`, :func:`local_calibration` and :func:
    academic year × home district × local quintile × sex (a random permutation of equally spaced quantiles), so
    that the realised district and quintile prevalences sit close to their calibrated expectations (the Year 6
    2021/22 gap within a few tenths of a point, not the ±1 point of independent draws).
+8. *Schools.* Each record carries its home LSOA and its school's district (``school_lad_code``), so the resident
+   cohort (OHID's) and the school cohort differ as in real data: :data:`SCHOOL_ELSEWHERE_SHARE` of pupils are
+   measured at a school in a neighbouring district (:data:`NEIGHBOURS`, some outside Kent and Medway), and
+   :data:`VISITOR_SHARE` of the children of the bordering districts outside Kent and Medway
+   (:data:`VISITOR_SCHOOLS`) are measured at Kent schools (ids starting "V"; drawn like the others, from their
+   own LSOAs). These draws use their own random streams, so the Kent and Medway residents' measurements do not
+   depend on them.
 
 Checks (tests/obesity/test_synthetic.py, against the real Fingertips values read at run time): the Kent and
 Medway Year 6 2021/22 local-quintile gap within 1 point of 13.2; every district's (and Kent's and Medway's)
@@ -72,7 +79,7 @@ from scipy.special import ndtr, ndtri
 from .. import config
 from ..sources.catalog import dataset, raw_path
 
-VERSION = 2
+VERSION = 3
 DEFAULT_SEED = 2026
 ACADEMIC_YEARS = ("2016/17", "2017/18", "2018/19", "2019/20", "2021/22", "2022/23", "2023/24")
 SCHOOL_YEARS = ("Reception", "Year 6")
@@ -126,6 +133,37 @@ BAD_RECORD_RATES = {
     "centile not supplied (computed from height and weight)": 0.02,
 }
 MEASURED_SHARE = 0.95
+#: Share of Kent and Medway pupils measured at a school in a neighbouring district (see :data:`NEIGHBOURS`).
+SCHOOL_ELSEWHERE_SHARE = 0.03
+#: Share of the children of the bordering districts outside Kent and Medway measured at Kent schools.
+VISITOR_SHARE = 0.04
+#: Districts bordering each Kent district and Medway (GSS codes; outside Kent and Medway: Rother E07000064 and
+#: Wealden E07000065 in East Sussex, Tandridge E07000215 in Surrey, Bexley E09000004, Bromley E09000006).
+NEIGHBOURS = {
+    "E07000105": ("E07000106", "E07000112", "E07000110", "E07000113", "E07000116", "E07000064"),
+    "E07000106": ("E07000105", "E07000108", "E07000112", "E07000113", "E07000114"),
+    "E07000107": ("E07000109", "E07000111", "E09000004"),
+    "E07000108": ("E07000106", "E07000112", "E07000114"),
+    "E07000109": ("E07000107", "E07000111", "E07000115", "E06000035"),
+    "E07000110": ("E07000105", "E06000035", "E07000113", "E07000115", "E07000116"),
+    "E07000111": ("E07000107", "E07000109", "E07000115", "E07000116", "E09000006", "E07000215", "E07000065"),
+    "E07000112": ("E07000105", "E07000106", "E07000108", "E07000064"),
+    "E07000113": ("E06000035", "E07000110", "E07000105", "E07000106"),
+    "E07000114": ("E07000106", "E07000108"),
+    "E07000115": ("E07000109", "E07000110", "E06000035", "E07000111", "E07000116"),
+    "E07000116": ("E07000105", "E07000110", "E07000111", "E07000115", "E07000065", "E07000064"),
+    "E06000035": ("E07000109", "E07000110", "E07000113", "E07000115"),
+}
+#: The districts of Kent and Medway (schools inside the demo's area).
+KENT_AND_MEDWAY_SCHOOLS = tuple(NEIGHBOURS)
+#: Bordering districts outside Kent and Medway -> the Kent districts whose schools some of their children attend.
+VISITOR_SCHOOLS = {
+    "E07000064": ("E07000105", "E07000112", "E07000116"),
+    "E07000065": ("E07000116", "E07000111"),
+    "E07000215": ("E07000111",),
+    "E09000004": ("E07000107", "E07000111"),
+    "E09000006": ("E07000111", "E07000107"),
+}
 
 
 def _pct(x):
@@ -497,7 +535,7 @@ def _flag(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def generate(*, seed: int = DEFAULT_SEED, academic_years=ACADEMIC_YEARS, scale: float = 1.0,
-             area_codes=AREA_CODES, bad_records: bool = True) -> pd.DataFrame:
+             area_codes=AREA_CODES, bad_records: bool = True, schools: bool = True) -> pd.DataFrame:
     """Generate the synthetic pupil-level extract (no cache; see :func:`load`).
 
     Parameters
@@ -509,9 +547,13 @@ def generate(*, seed: int = DEFAULT_SEED, academic_years=ACADEMIC_YEARS, scale: 
     scale : float
         Multiplies the expected number of pupils (e.g. 0.1 for a small, fast sample in tests).
     area_codes : sequence of str
-        Upper-tier areas whose LSOAs are populated (default Kent and Medway).
+        Upper-tier areas (or districts) whose LSOAs are populated (default Kent and Medway).
     bad_records : bool
         Inject the bad records of :data:`BAD_RECORD_RATES`.
+    schools : bool
+        Send :data:`SCHOOL_ELSEWHERE_SHARE` of pupils to a neighbouring district's schools and add the children of
+        bordering districts measured at Kent schools (see the module notes); ``False``: every pupil at a school in
+        the home district.
 
     Returns
     -------
@@ -560,8 +602,37 @@ def generate(*, seed: int = DEFAULT_SEED, academic_years=ACADEMIC_YEARS, scale: 
     out.insert(0, "pupil_id", [f"P{seed % 1000:03d}{i:07d}" for i in range(len(out))])
     if bad_records:
         out = _spoil(out, rng)
+    if schools:
+        out = _with_schools(out, seed=seed, academic_years=academic_years, scale=scale)
     out["lsoa_code"] = out["lsoa_code"].astype("string")
     return _flag(out)
+
+
+def _with_schools(out: pd.DataFrame, *, seed: int, academic_years, scale: float) -> pd.DataFrame:
+    """Move :data:`SCHOOL_ELSEWHERE_SHARE` of pupils to a neighbouring district's school and append the children
+    of the bordering districts outside Kent and Medway measured at Kent schools (own random streams)."""
+    rng = np.random.default_rng([seed, 11])
+    home = out["school_lad_code"].to_numpy(dtype=object)
+    move = (rng.random(len(out)) < SCHOOL_ELSEWHERE_SHARE) & np.isin(home, list(NEIGHBOURS))
+    pick = rng.random(len(out))
+    school = home.copy()
+    for lad, options in NEIGHBOURS.items():
+        rows = move & (home == lad)
+        school[rows] = np.asarray(options, dtype=object)[(pick[rows] * len(options)).astype(int)]
+    out = out.assign(school_lad_code=school)
+    out.loc[move, "school_code"] = ["SYN" + s[-3:] + c[-2:] for s, c in zip(school[move], out.loc[move, "school_code"])]
+    visitors = generate(seed=seed + 1, academic_years=academic_years, scale=scale * VISITOR_SHARE,
+                        area_codes=tuple(VISITOR_SCHOOLS), bad_records=False, schools=False)
+    vlad = visitors["school_lad_code"].to_numpy(dtype=object)
+    vpick = np.random.default_rng([seed, 12]).random(len(visitors))
+    vschool = vlad.copy()
+    for lad, options in VISITOR_SCHOOLS.items():
+        rows = vlad == lad
+        vschool[rows] = np.asarray(options, dtype=object)[(vpick[rows] * len(options)).astype(int)]
+    visitors = visitors.assign(
+        school_lad_code=vschool, pupil_id="V" + visitors["pupil_id"].str[1:],
+        school_code=["SYN" + s[-3:] + c[-2:] for s, c in zip(vschool, visitors["school_code"])])
+    return pd.concat([out, visitors], ignore_index=True)
 
 
 def _spoil(out: pd.DataFrame, rng) -> pd.DataFrame:
