@@ -319,7 +319,7 @@ class LifeExpectancyChapter(Chapter):
 
     def gap_sii_table(self) -> Styler:
         """The gap (decile 10 minus 1) and the SII with CIs, by sex and age."""
-        both = pd.concat([self.gap.assign(measure="Gap (decile 10 − decile 1: least minus most deprived)"),
+        both = pd.concat([self.gap.assign(measure="Gap (least − most deprived decile)"),
                           self.sii.assign(measure="Slope index of inequality")], ignore_index=True)
         frame = pd.DataFrame({"Measure": both["measure"], "Sex": both["sex"],
                               "Life expectancy at": _ages(both["le_age"]), "Years": both["value"], **_ci(both)})

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..periods import parse_periods
+from ..periods import parse_period, parse_periods
 from ..errors import InvalidInputError
 from ..frames import require_columns
 from .base import MISSING_TEXT, PALETTE, Chart, benchmark_key, finish, fit_title, fmt, legend_below, plt
@@ -58,28 +58,33 @@ def period_positions(starts: np.ndarray, first_label: str) -> tuple[np.ndarray, 
     starts : array
         Start year of each period, sorted (:func:`healthintel.periods.parse_periods`).
     first_label : str
-        The first period's label (the form missing periods are named in).
+        The first period's label (its form names the missing periods, its length gives the step: a year, or a
+        quarter for "2023/24 Q1").
 
     Returns
     -------
     (positions, missing)
-        Positions in steps of the series' own interval (the smallest gap between starts: 1 year, a quarter) from
-        the first period, so a missing period (2020/21 in the NCMP) leaves a gap like a missing year does; and
-        ``(position, label)`` of each missing period. A series whose starts are not whole steps apart keeps
-        evenly spaced positions and reports nothing missing.
+        Positions in steps of a year (a quarter for quarterly periods; rolling 3-year periods step by one year)
+        from the first period, so a missing period (2020/21 in the NCMP) leaves a gap, and ``(position, label)``
+        of each missing period. A sparse series (more periods missing than present: census years, occasional
+        surveys) is spaced by its own smallest interval with nothing reported missing; starts that are not whole
+        steps apart are evenly spaced.
     """
     if len(starts) < 2:
         return np.arange(len(starts), dtype=float), []
+    unit = 0.25 if parse_period(first_label)[1] < 1 else 1.0
     diffs = np.diff(starts)
-    step = diffs[diffs > 1e-9].min() if (diffs > 1e-9).any() else 1.0
-    pos = (starts - starts[0]) / step
-    if not np.allclose(pos, np.round(pos), atol=1e-6) or pos[-1] > 4 * len(starts):
-        return np.arange(len(starts), dtype=float), []
-    pos = np.round(pos)
-    have = set(pos.astype(int))
-    missing = [(k, _missing_label(first_label, starts[0] + k * step)) for k in range(int(pos[-1]) + 1)
-               if k not in have]
-    return pos, missing
+    smallest = diffs[diffs > 1e-9].min() if (diffs > 1e-9).any() else unit
+    for step in (unit, smallest):
+        pos = (starts - starts[0]) / step
+        whole = np.allclose(pos, np.round(pos), atol=1e-6)
+        if whole and np.round(pos[-1]) + 1 - len(set(np.round(pos))) <= len(starts):
+            pos = np.round(pos)
+            have = set(pos.astype(int))
+            missing = [(k, _missing_label(first_label, starts[0] + k * step)) for k in range(int(pos[-1]) + 1)
+                       if k not in have]
+            return pos, missing
+    return np.arange(len(starts), dtype=float), []
 
 
 def _on_grid(pos: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
