@@ -121,7 +121,7 @@ def test_trend_markers_have_a_colour_key():
     assert set(markers.values()) == {to_hex(c) for c in points.get_facecolors()}  # the key is the points' colours
     assert markers["Better than England"] == PALETTE["better"].lower()
     assert markers["Worse than England"] == PALETTE["worse"].lower()
-    assert "key beside the chart" in chart.alt
+    assert "key under the chart" in chart.alt
 
 
 def test_only_the_labels_present_are_keyed():

@@ -177,7 +177,8 @@ def trend(
     ax.set_xlabel("Period")
     ax.set_title(fit_title(title or area_name, figsize[0]))
     lines, _ = ax.get_legend_handles_labels()
-    key = benchmark_key(labels[ok], comparator_name.split(" (")[0]) if benchmark and benchmark in d else []
+    versus = comparator_name.split(" (")[0]  # "England (real, Fingertips)" -> "Better than England"
+    key = benchmark_key(labels[ok], versus) if benchmark and benchmark in d else []
     fig.tight_layout()
     legend_below(ax, lines + key)
     first, last = d[period].iloc[0], d[period].iloc[-1]
@@ -185,7 +186,8 @@ def trend(
     gaps = "".join(f" No value for {label or 'one period'} (a gap in the line)." for _, label in missing)
     alt = (f"Line chart of {title or value} for {area_name}, {first} to {last}: {_fmt(y[0])} to {_fmt(y[-1])}"
            f" {unit}{bench}.{cmp_text}" + (" Whiskers show 95% confidence intervals." if has_ci else "")
-           + (" Points are coloured by the comparison (key beside the chart)." if key else "") + gaps)
+           + (f" Points are coloured by the comparison with {versus} (key under the chart)." if key else "")
+           + gaps)
     return finish(fig, alt.replace("  ", " "), title)
 
 
