@@ -151,44 +151,55 @@ def trend(
     d = _ordered(data, period)
     x, missing = period_positions(d["_start"].to_numpy(dtype=float), str(d[period].iloc[0]))
     y = pd.to_numeric(d[value], errors="coerce").to_numpy(dtype=float)
-    labels = d[benchmark].fillna("Not compared").astype(str).to_numpy() if benchmark and benchmark in d else \
+    has_bench = bool(benchmark and benchmark in d)
+    labels = d[benchmark].fillna("Not compared").astype(str).to_numpy() if has_bench else \
         np.full(len(d), "Not compared")
     colours = [BENCHMARK_COLOURS.get(lab, PALETTE["not compared"]) for lab in labels]
     fig, ax = plt.subplots(figsize=figsize)
     ax.plot(*_on_grid(x, y), color=PALETTE["area"], linewidth=1.5, label=area_name, zorder=2)
-    has_ci = bool(lower_ci and upper_ci and lower_ci in d and upper_ci in d
-                  and d[[lower_ci, upper_ci]].notna().any().all())
-    if has_ci:
-        lo = pd.to_numeric(d[lower_ci], errors="coerce").to_numpy(dtype=float)
-        hi = pd.to_numeric(d[upper_ci], errors="coerce").to_numpy(dtype=float)
-        ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="none", ecolor=PALETTE["text"], elinewidth=0.8, capsize=2,
-                    zorder=2)
+    has_ci = _draw_trend_ci(ax, d, x, y, lower_ci, upper_ci)
     ok = ~np.isnan(y)
     ax.scatter(x[ok], y[ok], c=[c for c, k in zip(colours, ok) if k], s=36, edgecolors=PALETTE["text"],
                linewidths=0.5, zorder=3)
-    cmp_text = ""
-    if comparator is not None and len(comparator):
-        c = comparator.set_index(period)[value].reindex(d[period]).to_numpy(dtype=float)
-        ax.plot(*_on_grid(x, c), color=PALETTE["england"], linewidth=1.5, linestyle="--", label=comparator_name,
-                zorder=1)
-        cmp_text = f" {comparator_name} latest: {_fmt(c[-1])}."
+    cmp_text = _draw_trend_comparator(ax, d, x, comparator, period, value, comparator_name)
     _period_axis(ax, x, d[period].astype(str).tolist(), missing)
     ax.set_ylabel(unit or value)
     ax.set_xlabel("Period")
     ax.set_title(fit_title(title or area_name, figsize[0]))
     lines, _ = ax.get_legend_handles_labels()
     versus = comparator_name.split(" (")[0]  # "England (real, Fingertips)" -> "Better than England"
-    key = benchmark_key(labels[ok], versus) if benchmark and benchmark in d else []
+    key = benchmark_key(labels[ok], versus) if has_bench else []
     fig.tight_layout()
     legend_below(ax, lines + key)
     first, last = d[period].iloc[0], d[period].iloc[-1]
-    bench = f", compared with {comparator_name}: {labels[-1]}" if benchmark and benchmark in d else ""
+    bench = f", compared with {comparator_name}: {labels[-1]}" if has_bench else ""
     gaps = "".join(f" No value for {label or 'one period'} (a gap in the line)." for _, label in missing)
     alt = (f"Line chart of {title or value} for {area_name}, {first} to {last}: {_fmt(y[0])} to {_fmt(y[-1])}"
            f" {unit}{bench}.{cmp_text}" + (" Whiskers show 95% confidence intervals." if has_ci else "")
            + (f" Points are coloured by the comparison with {versus} (key under the chart)." if key else "")
            + gaps)
     return finish(fig, alt.replace("  ", " "), title)
+
+
+def _draw_trend_ci(ax, d: pd.DataFrame, x, y, lower_ci: str | None, upper_ci: str | None) -> bool:
+    """95% CI whiskers where both limit columns exist and hold values; whether they were drawn."""
+    if not (lower_ci and upper_ci and lower_ci in d and upper_ci in d and d[[lower_ci, upper_ci]].notna().any().all()):
+        return False
+    lo = pd.to_numeric(d[lower_ci], errors="coerce").to_numpy(dtype=float)
+    hi = pd.to_numeric(d[upper_ci], errors="coerce").to_numpy(dtype=float)
+    ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="none", ecolor=PALETTE["text"], elinewidth=0.8, capsize=2, zorder=2)
+    return True
+
+
+def _draw_trend_comparator(ax, d: pd.DataFrame, x, comparator: pd.DataFrame | None, period: str, value: str,
+                           comparator_name: str) -> str:
+    """The comparator's dashed line at the area's periods (broken where a period is missing); its alt sentence."""
+    if comparator is None or not len(comparator):
+        return ""
+    c = comparator.set_index(period)[value].reindex(d[period]).to_numpy(dtype=float)
+    ax.plot(*_on_grid(x, c), color=PALETTE["england"], linewidth=1.5, linestyle="--", label=comparator_name,
+            zorder=1)
+    return f" {comparator_name} latest: {_fmt(c[-1])}."
 
 
 def _period_axis(ax, x: np.ndarray, labels: list[str], missing: list[tuple[int, str]]) -> None:
