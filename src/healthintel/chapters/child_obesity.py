@@ -430,11 +430,11 @@ class ChildObesityChapter(Chapter):
         q = both[["Measure", "quintile", "numerator", "denominator", "value", "lower_ci", "upper_ci"]]
         q["quintile"] = q["quintile"].astype(int)
         q = q.rename(columns={"quintile": "Quintile (1 = most deprived)", "numerator": "Children",
-                              "denominator": "Measured", "value": "%", "lower_ci": "Lower 95% CI",
+                              "denominator": "Measured", "value": "Prevalence %", "lower_ci": "Lower 95% CI",
                               "upper_ci": "Upper 95% CI"})
         return tables.table(q, caption=_tag(f"Prevalence by {self.basis_text}, {self.latest()}", self.synthetic),
-                            formats=_one_decimal(["%", *_CI_COLUMNS]),
-                            counts=["Children", "Measured"], derived=["%", *_CI_COLUMNS],
+                            formats=_one_decimal(["Prevalence %", *_CI_COLUMNS]),
+                            counts=["Children", "Measured"], derived=["Prevalence %", *_CI_COLUMNS],
                             suppressed=both["suppressed"])
 
     # --- the gap over time and the target --------------------------------------------------------------------
@@ -548,12 +548,15 @@ class ChildObesityChapter(Chapter):
         return "district of residence" if self.cohort == "resident" else "district of the school"
 
     def district_frame(self) -> pd.DataFrame:
-        """District prevalence for the latest year as published (NCMP rule; what the map and table show)."""
+        """District prevalence for the latest year as published (NCMP rule; what the map and table show), districts
+        in name order."""
         d = self.by_district[["lad_code", "lad_name", "numerator", "denominator", "value", "lower_ci", "upper_ci"]]
+        d = d.sort_values("lad_name", key=lambda names: names.astype(str).str.casefold(), kind="stable")
         return _published_rates(d)
 
     def district_map(self) -> Chart | HTML:
-        """Obesity by district (latest year); a note instead for a single local authority."""
+        """Obesity by district (latest year; darker = higher obesity, the worse end); a note instead for a single
+        local authority."""
         from .. import charts, tables
         from ..sources import readers
 
@@ -568,7 +571,7 @@ class ChildObesityChapter(Chapter):
         gdf = shapes.merge(d.drop(columns=["lad_name"]), on="lad_code", how="inner")
         gdf["value"] = gdf["value"].astype(float)
         return charts.choropleth(gdf, "value", area_name=self.place.name, label_col="lad_name", unit="%",
-                                 value_label=f"{self.school_year} obesity",
+                                 value_label=f"{self.school_year} obesity", polarity="low_is_good",
                                  title=_title(f"{self.school_year} obesity by {self._district_word()}, "
                                               f"{self.latest()}", self.synthetic))
 

@@ -21,6 +21,11 @@ from .base import Chapter, figure
 __all__ = ["DeprivationProfileChapter", "build", "from_frames"]
 
 
+def _share(part: int, whole: int) -> str:
+    """``part`` as a percentage of ``whole`` with one decimal ("14.6%"); "–" when ``whole`` is 0."""
+    return f"{100 * part / whole:.1f}%" if whole else "–"
+
+
 @dataclass(frozen=True, eq=False, kw_only=True)
 class DeprivationProfileChapter(Chapter):
     """The deprivation profile of one area (built by :func:`build`).
@@ -70,16 +75,19 @@ class DeprivationProfileChapter(Chapter):
         ]
 
     def summary_markdown(self) -> str:
-        """The headline paragraph: LSOAs, residents, average score and the most deprived shares."""
+        """The headline paragraph: LSOAs, residents, average score, and the LSOAs in England's most deprived 10% and
+        20% (each a count with its share of the area's LSOAs)."""
         h, p, c = self.headline, self.place, self.comparator
+        n, decile = int(h["lsoas"]), int(h["lsoas_most_deprived_decile"])
+        quintile = int(round(h["share_lsoas_most_deprived_quintile"] * n))
         pop = (f"{h['population']:,.0f} residents (mid-2019)" if self.profile.has_population
                else "population not available")
         lines = [
             f"**{p.name}** ({p.code}) has **{h['lsoas']:,} LSOAs** and {pop}.",
             f"- Population-weighted average {self.index_name} score: **{h['average_score']:.1f}** "
             f"({c.name}: {h['england_average_score']:.1f}; higher is more deprived).",
-            f"- LSOAs in England's most deprived 10%: **{h['lsoas_most_deprived_decile']}**; "
-            f"in the most deprived 20%: **{h['share_lsoas_most_deprived_quintile'] * 100:.1f}%** of the area's LSOAs.",
+            f"- LSOAs in England's most deprived 10%: **{decile:,}** ({_share(decile, n)} of the area's LSOAs); in "
+            f"the most deprived 20%: **{quintile:,}** ({_share(quintile, n)}).",
         ]
         if self.profile.has_population:
             lines.append(
@@ -117,7 +125,7 @@ class DeprivationProfileChapter(Chapter):
         """The :attr:`n_most_deprived` most deprived LSOAs of the area by national rank."""
         k = self.n_most_deprived
         t = self.profile.most_deprived(k).rename(columns={
-            "lsoa_code": "LSOA", "lsoa_name": "Name", "lad_name": "District", "imd_score": "IMD score",
+            "lsoa_code": "LSOA code", "lsoa_name": "LSOA name", "lad_name": "District", "imd_score": "IMD score",
             "imd_rank": "National rank (1 = most deprived)", "imd_decile": "National decile",
             "population": "Residents"})
         return tables.table(t, caption=f"The {k} most deprived LSOAs in {self.place.name} ({self.index_name})",
@@ -132,9 +140,9 @@ class DeprivationProfileChapter(Chapter):
         """LSOAs in England's most deprived 20% for IMD and each domain."""
         t = self.profile.domains.rename(columns={
             "domain": "Domain", "lsoas_most_deprived": "LSOAs in most deprived 20%",
-            "share_most_deprived": "Share of LSOAs", "england_share": "England"})
+            "share_most_deprived": "Share of LSOAs", "england_share": "England share"})
         return tables.table(t, caption=f"{self.place.name}: LSOAs in England's most deprived 20% by domain",
-                            formats={"Share of LSOAs": "{:.1%}", "England": "{:.0%}"})
+                            formats={"Share of LSOAs": "{:.1%}", "England share": "{:.0%}"})
 
     def local_quintile_table(self):
         """LSOAs, residents and mean score in each local quintile, count-based and population-weighted."""

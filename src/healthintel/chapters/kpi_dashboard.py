@@ -21,7 +21,7 @@ from ..errors import AreaNotCoveredError
 from ..sources import published
 from .base import Chapter
 
-__all__ = ["KpiDashboardChapter", "build", "dashboard_table", "PUBLISHED_RAG", "covered_area"]
+__all__ = ["KpiDashboardChapter", "build", "dashboard_table", "target_text", "PUBLISHED_RAG", "covered_area"]
 
 #: Ratings the published dashboard gives (Green, Amber, Red); the ratings engine is checked against these.
 PUBLISHED_RAG = ("G", "A", "R")
@@ -30,6 +30,19 @@ METHODS_NOTE = (
     "2022/23 Q4 and PH25 2022/23 Q3, which the paper rated against the 2023/24 target (set explicitly). Figures "
     "are provisional management information."
 )
+
+
+#: The direction-of-travel arrows with their words (the arrow alone is not a key).
+DIRECTION_WORDS = {"↑": "↑ up", "↓": "↓ down", "↔": "↔ no change", "–": "– (no earlier value)"}
+
+
+def target_text(target: float, unit: str) -> str:
+    """A KPI target in its values' unit: "25%" (percent), "23,844" (count); "–" when there is none."""
+    if pd.isna(target):
+        return "–"
+    if str(unit).lower() in ("percent", "%"):
+        return f"{target:g}%"
+    return f"{target:,.0f}" if float(target).is_integer() else f"{target:,.1f}"
 
 
 def dashboard_table(status: pd.DataFrame, *, kpi: str = "kpi_id", name: str = "kpi", period: str = "period",
@@ -43,10 +56,15 @@ def dashboard_table(status: pd.DataFrame, *, kpi: str = "kpi_id", name: str = "k
     -------
     pandas Styler
         Cells coloured Green / Amber / Red / grey (nca) with the RAG letter beside each value, so colour is never
-        the only carrier of the rating; the last columns give the latest target and direction of travel.
+        the only carrier of the rating; the last columns give the latest target (in the values' unit when
+        ``status`` has a ``unit`` column: "25%") and the direction of travel (arrow and word).
     """
     table, rag = kpi_dashboard_frames(status, kpi=kpi, name=name, period=period, value_text=value_text,
                                       target=target)
+    if "unit" in status:  # the target in the unit of its values: "25%" beside "26%", not "25"
+        latest = status[status["is_latest"]].set_index(kpi).reindex(table["KPI"])
+        table["Latest target"] = [target_text(t, u) for t, u in zip(latest[target], latest["unit"])]
+    table["Direction of travel"] = [DIRECTION_WORDS.get(d, d) for d in table["Direction of travel"]]
     css = pd.DataFrame("", index=table.index, columns=table.columns)
     for p in rag.columns:
         css[p] = [

@@ -21,6 +21,7 @@ synthetic deaths says "demo".
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,12 +59,38 @@ ENGLAND_LE_ID = 90366
 ENGLAND_PUBLISHED = f"England (published, Fingertips {ENGLAND_LE_ID})"
 
 _ONE_DECIMAL = "{:.1f}"
-_CI_FORMATS = {"value": _ONE_DECIMAL, "lower_ci": _ONE_DECIMAL, "upper_ci": _ONE_DECIMAL}
-_CI_COLUMNS = ["value", "lower_ci", "upper_ci"]
+#: The tables' column of life expectancy and of its confidence limits.
+_LE = "Life expectancy (years)"
+_CI_HEADERS = ("Lower 95% CI", "Upper 95% CI")
+#: The targets table: result columns -> headers, in the table's order.
+_TARGET_HEADERS = {"name": "Target", "baseline_period": "Baseline period", "baseline_value": "Baseline (years)",
+                   "baseline_source": "Baseline from", "goal_text": "Goal", "latest_period": "Latest period",
+                   "latest_value": "Latest (years)", "required_value": "Required now (years)",
+                   "progress": "Progress"}
 
 
 def _f(x: Any) -> str:
     return "–" if x is None or pd.isna(x) else f"{float(x):.1f}"
+
+
+def _ages(le_age: pd.Series) -> list[str]:
+    """"birth" or "age 65": the age life expectancy is measured from, as the tables write it."""
+    return ["birth" if int(a) == 0 else f"age {int(a)}" for a in le_age]
+
+
+def _ci(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The frame's 95% confidence limits under the tables' headers."""
+    return dict(zip(_CI_HEADERS, (frame["lower_ci"], frame["upper_ci"])))
+
+
+def _years(*columns: str) -> dict[str, str]:
+    """One decimal place (years of life expectancy) for each of ``columns``."""
+    return dict.fromkeys(columns, _ONE_DECIMAL)
+
+
+def _name_order(column: pd.Series) -> pd.Series:
+    """Sort key: names in alphabetical order whatever their case (other columns unchanged)."""
+    return column.str.casefold() if column.name == "area_name" else column
 
 
 def _sex_of(target_id: str) -> str:
@@ -258,8 +285,8 @@ class LifeExpectancyChapter(Chapter):
     def suppression_markdown(self) -> str:
         """Every suppressed value with its reason and table, or (none suppressed) when values would be withheld."""
         if not len(self.suppressed):
-            return ("No value in this chapter was suppressed. Values are withheld when: "
-                    + "; ".join(f"*{r}* ({e})" for r, e in le.SUPPRESSION_EXPLAINED.items()) + ".")
+            return "\n".join(["No value in this chapter was suppressed. Values are withheld when:",
+                              *(f"- **{r}**: {e}" for r, e in le.SUPPRESSION_EXPLAINED.items())])
         lines = ["Some values are not shown. Each reason, the table it affects and why:"]
         for r in self.suppressed.itertuples():
             lines.append(f"- **{r.reason}** — {r.values} value(s) in *{r.table}*: {r.explanation}")
@@ -268,55 +295,59 @@ class LifeExpectancyChapter(Chapter):
     # ---- tables ------------------------------------------------------------------------------------------------
     def headline_table(self) -> Styler:
         """LE at birth and at 65 by sex with CIs, England's value and the benchmark."""
-        cols = ["sex", "le_age", "value", "lower_ci", "upper_ci", "comparator_value", "benchmark"]
-        frame = self.headline[cols].rename(columns={"le_age": "at age", "value": "LE (years)",
-                                                    "comparator_value": "England"})
-        frame.insert(list(frame.columns).index("England") + 1, "England from",
-                     [self.england_label(int(a)) for a in frame["at age"]])
+        h = self.headline
+        frame = pd.DataFrame({
+            "Sex": h["sex"], "Life expectancy at": _ages(h["le_age"]), _LE: h["value"], **_ci(h),
+            "England (years)": h["comparator_value"],
+            "England's figure": [self.england_label(int(a)) for a in h["le_age"]],
+            "Compared with England": h["benchmark"]})
         caption = self._tag(f"Life expectancy (years), {self.place.name}, {self.period}")
-        return tables.table(frame, caption=caption,
-                            formats={"LE (years)": _ONE_DECIMAL, "lower_ci": _ONE_DECIMAL, "upper_ci": _ONE_DECIMAL,
-                                     "England": _ONE_DECIMAL})
+        return tables.table(frame, caption=caption, formats=_years(_LE, *_CI_HEADERS, "England (years)"))
 
     def decile_table(self) -> Styler:
         """LE by deprivation decile with deaths and population used (small death counts suppressed)."""
-        frame = self.deciles[["sex", "decile", "le_age", *_CI_COLUMNS, "deaths_used", "population_used",
-                              "suppression_reason"]]
+        d = self.deciles.sort_values(["sex", "le_age", "decile"], kind="stable")
+        frame = pd.DataFrame({
+            "Sex": d["sex"], "Life expectancy at": _ages(d["le_age"]),
+            "Decile (1 = most deprived)": d["decile"].astype(int), _LE: d["value"], **_ci(d),
+            "Deaths": d["deaths_used"], "Population (person-years)": d["population_used"],
+            "Not shown because": d["suppression_reason"]})
         return tables.table(frame, caption=self._tag(f"Life expectancy by {self.decile_basis} deprivation decile, "
                                                      f"{self.period}"),
-                            formats={**_CI_FORMATS, "population_used": "{:,.0f}"}, counts=["deaths_used"])
+                            formats={**_years(_LE, *_CI_HEADERS), "Population (person-years)": "{:,.0f}"},
+                            counts=["Deaths"])
 
     def gap_sii_table(self) -> Styler:
         """The gap (decile 10 minus 1) and the SII with CIs, by sex and age."""
-        cols = ["sex", "le_age", *_CI_COLUMNS]
-        frame = pd.concat([
-            self.gap[cols].assign(measure="Gap (decile 10 - 1)"),
-            self.sii[cols].assign(measure="Slope index of inequality"),
-        ], ignore_index=True)[["measure", *cols]]
+        both = pd.concat([self.gap.assign(measure="Gap (least − most deprived decile)"),
+                          self.sii.assign(measure="Slope index of inequality")], ignore_index=True)
+        frame = pd.DataFrame({"Measure": both["measure"], "Sex": both["sex"],
+                              "Life expectancy at": _ages(both["le_age"]), "Years": both["value"], **_ci(both)})
         return tables.table(frame, caption=self._tag(f"Gap and SII in life expectancy (years), {self.period}"),
-                            formats=dict(_CI_FORMATS))
+                            formats=_years("Years", *_CI_HEADERS))
 
     def targets_table(self) -> Styler:
         """Baseline, goal, latest and required values of each G.2 target with its progress."""
-        shown = self.targets_shown()
-        cols = ["name", "baseline_period", "baseline_value", "baseline_source", "goal_text", "latest_period",
-                "latest_value", "required_value", "progress"]
-        frame = shown[[c for c in cols if c in shown]]
-        formats = dict.fromkeys(["baseline_value", "latest_value", "required_value"], _ONE_DECIMAL)
+        shown = self.targets_shown().rename(columns=_TARGET_HEADERS)
+        frame = shown[[c for c in _TARGET_HEADERS.values() if c in shown]]
         return tables.table(frame, caption=self._tag("Progress against the outcome-framework targets"),
-                            formats=formats)
+                            formats=_years("Baseline (years)", "Latest (years)", "Required now (years)"))
 
     def district_table(self) -> Styler:
-        """LE by district with CIs and the benchmark against England."""
-        frame = self.districts[["area_name", "sex", "le_age", *_CI_COLUMNS, "benchmark"]]
+        """LE by district (in name order) with CIs and the benchmark against England."""
+        d = self.districts.sort_values(["area_name", "sex", "le_age"], key=_name_order, kind="stable")
+        frame = pd.DataFrame({"District": d["area_name"], "Sex": d["sex"], "Life expectancy at": _ages(d["le_age"]),
+                              _LE: d["value"], **_ci(d), "Compared with England": d["benchmark"]})
         return tables.table(frame, caption=self._tag(f"Life expectancy by district, {self.period}, compared with "
-                                                     "England"), formats=dict(_CI_FORMATS))
+                                                     "England"), formats=_years(_LE, *_CI_HEADERS))
 
     def comparator_table(self) -> Styler:
         """LE of the area, its comparator areas and England."""
-        frame = self.comparators[["area_name", "sex", "le_age", *_CI_COLUMNS]]
+        c = self.comparators
+        frame = pd.DataFrame({"Area": c["area_name"], "Sex": c["sex"], "Life expectancy at": _ages(c["le_age"]),
+                              _LE: c["value"], **_ci(c)})
         return tables.table(frame, caption=self._tag(f"{self.place.name}, comparator areas and England, "
-                                                     f"{self.period}"), formats=dict(_CI_FORMATS))
+                                                     f"{self.period}"), formats=_years(_LE, *_CI_HEADERS))
 
     # ---- figures -----------------------------------------------------------------------------------------------
     def trend_charts(self) -> list[Chart]:
@@ -331,13 +362,15 @@ class LifeExpectancyChapter(Chapter):
         return out
 
     def decile_charts(self) -> list[Chart]:
-        """One deprivation gradient of LE at birth per sex, against the area's overall value."""
+        """One deprivation gradient of LE at birth per sex, against the area's overall value: points on an axis
+        near the data, the gap labelled least minus most deprived as the text and the gap table give it."""
         out = []
         for sex in self.sexes:
             d = self.deciles[(self.deciles["sex"] == sex) & (self.deciles["le_age"] == 0)]
             out.append(charts.deprivation_gradient(
                 d, quantile="decile", area_name=self.place.name, unit="years", value_label="Life expectancy",
-                comparator=self.value(sex), comparator_name=f"{self.place.name} overall",
+                comparator=self.value(sex), comparator_name=f"{self.place.name} overall", gap="least - most",
+                style="point",
                 title=self._tag(f"Life expectancy at birth by {self.decile_basis} deprivation decile, "
                                 f"{sex.lower()}s, {self.period}")))
         return out
@@ -359,7 +392,8 @@ class LifeExpectancyChapter(Chapter):
         return out
 
     def district_charts(self) -> list[Chart]:
-        """LE at birth by district against England, one per sex (none for an area of one district)."""
+        """LE at birth by district against England, one per sex (points on an axis near the data; none for an area
+        of one district)."""
         out = []
         eng = self.england_trend[(self.england_trend["period"] == self.period) & (self.england_trend["le_age"] == 0)]
         for sex in self.sexes:
@@ -369,21 +403,36 @@ class LifeExpectancyChapter(Chapter):
                 continue
             out.append(charts.compare_areas(
                 d, comparator=float(e["value"].iloc[0]) if len(e) else None, unit="years",
-                value_label="Life expectancy at birth", top_areas=(),
+                value_label="Life expectancy at birth", top_areas=(), style="point",
                 title=self._tag(f"Life expectancy at birth by district, {sex.lower()}s, {self.period}")))
         return out
 
-    def map(self, sex: str | None = None) -> Chart:
-        """A choropleth of LE at birth by district (``sex`` defaults to the first of :attr:`sexes`)."""
+    def map(self, sex: str | None = None) -> Chart | tables.HTML:
+        """A choropleth of LE at birth by district (``sex`` defaults to the first of :attr:`sexes`), darker =
+        lower (worse); for an area of one district, a statement of its values instead (a map of one polygon shows
+        one colour and no comparison)."""
         from ..sources import readers
 
+        d = self._districts_at_birth(sex or self.sexes[0])
+        if len(d) < 2:
+            text = html.escape(self.single_area_statement((sex,) if sex else self.sexes))
+            return tables.HTML(f'<p class="hi-value-statement"><em>{text}</em></p>')
         sex = sex or self.sexes[0]
-        d = self._districts_at_birth(sex)
         gdf = readers.lad_boundaries().merge(d[["lad_code", "value"]], on="lad_code", how="inner")
         return charts.choropleth(gdf, "value", area_name=self.place.name, label_col="lad_name", unit="years",
-                                 value_label="Life expectancy at birth",
+                                 value_label="Life expectancy at birth", polarity="high_is_good",
                                  title=self._tag(f"Life expectancy at birth, {sex.lower()}s, {self.period}, by "
                                                  "district"))
+
+    def single_area_statement(self, sexes: Sequence[str]) -> str:
+        """What the map would show for an area of one district, in words: its LE at birth with the 95% CI."""
+        values = []
+        for sex in sexes:
+            r = self.headline[(self.headline["sex"] == sex) & (self.headline["le_age"] == 0)]
+            values.append(f"{sex.lower()}s {_f(r['value'].iloc[0])} years (95% CI {_f(r['lower_ci'].iloc[0])} to "
+                          f"{_f(r['upper_ci'].iloc[0])})" if len(r) else f"{sex.lower()}s not available")
+        return (f"{self.place.name} is a single local authority, so there is no map by district. Life expectancy at "
+                f"birth, {self.period}: {'; '.join(values)}" + (" (synthetic data)." if self.synthetic else "."))
 
 
 def _check_period(period: str) -> str:

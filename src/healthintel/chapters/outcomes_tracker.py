@@ -47,6 +47,8 @@ METHODS_NOTE = (
 )
 NEIGHBOUR_METHOD = ("CIPFA nearest neighbours from Fingertips; rank 1 = best (by the indicator's polarity) among the "
                     "area and the neighbours with a value for the area's latest period.")
+#: Number formats of the indicator table's values whose unit needs other than one decimal place.
+UNIT_FORMATS = {"rank": "{:,.0f}", "ratio": "{:,.2f}"}
 PROVENANCE_NOTES = ("Strategy baselines: Kent and Medway Integrated Care Strategy (healthintel/compare/targets.yaml). "
                     "Demo rows use no area data (only England's published values).")
 
@@ -145,18 +147,24 @@ class OutcomesTrackerChapter(Chapter):
         return [report.callout_block(text, "warning" if self.tracker.notes else "note")]
 
     def indicator_table(self):
-        """One row per indicator: value, CI, England, benchmark, recent trend, goal and progress."""
+        """One row per indicator: value (to its unit's precision, :data:`UNIT_FORMATS`) and unit, CI, England,
+        benchmark, recent trend, goal and progress."""
         t = self.tracker.rows
         ci = [("not published" if pd.isna(lo) else f"{lo:,.1f} – {hi:,.1f}")
               for lo, hi in zip(t["lower_ci"], t["upper_ci"])]
         goal = t["goal_text"]
         view = pd.DataFrame({
-            "Indicator": t["name"], "Data": t["source"], "Period": t["period"], "Value": t["value"], "95% CI": ci,
-            "England": t["england"], "Compared with England": t["benchmark"], "Recent trend": t["trend"],
-            "Goal": goal, "Progress": t["progress"],
+            "Indicator": t["name"], "Data": t["source"], "Period": t["period"], "Value": t["value"],
+            "Unit": t["unit"], "95% CI": ci, "England": t["england"], "Compared with England": t["benchmark"],
+            "Recent trend": t["trend"], "Goal": goal, "Progress": t["progress"],
         })
-        return tables.table(view, caption=f"Outcome-framework indicators, {self.area}",
-                            formats={"Value": "{:,.1f}", "England": "{:,.1f}"})
+        styler = tables.table(view, caption=f"Outcome-framework indicators, {self.area}",
+                              formats={"Value": "{:,.1f}", "England": "{:,.1f}"})
+        for unit, spec in UNIT_FORMATS.items():  # ranks are whole numbers, ratios have two decimals
+            rows = view.index[view["Unit"].astype(str) == unit]
+            if len(rows):
+                styler = styler.format(spec, subset=pd.IndexSlice[rows, ["Value", "England"]], na_rep="–")
+        return styler
 
     def neighbour_table(self):
         """The area against its CIPFA nearest neighbours (:meth:`OutcomesTracker.neighbours`) as a report table;

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import InvalidInputError
 from .base import (
-    BENCHMARK_ORDER, PALETTE, Chart, benchmark_colour, canonical_label, ci_whiskers, finish, fmt, fmt_ci, is_demo, plt,
-    quiet, require, unit_label, with_demo,
+    BENCHMARK_ORDER, PALETTE, Chart, benchmark_colour, canonical_label, ci_whiskers, finish, fit_title, fmt, fmt_ci,
+    is_demo, plt, quiet, require, unit_label, with_demo,
 )
 
 __all__ = ["compare_areas"]
 
 ORDERS = ("desc", "asc", "alphabetical", "none")
+STYLES = ("bar", "point")
 
 
 def compare_areas(
@@ -34,9 +36,10 @@ def compare_areas(
     value_label: str = "Value",
     display_values: bool = True,
     dps: int = 1,
+    style: str = "bar",
     figsize=None,
 ) -> Chart:
-    """Ordered horizontal bars, one per area, with 95% CI whiskers, filled by their benchmark label.
+    """Ordered horizontal bars (or points), one per area, with 95% CI whiskers, filled by their benchmark label.
 
     Parameters
     ----------
@@ -57,15 +60,20 @@ def compare_areas(
         Unit of the values, shown on the x axis ("%", "per 100,000").
     display_values : bool
         Write each value at the end of its whisker.
+    style : {"bar", "point"}
+        Bars from zero (rates, prevalence), or points on an axis that starts near the data (life expectancy,
+        where bars from 0 would hide the differences).
 
     Returns
     -------
     Chart
-        One axes with one bar per area (top to bottom in the chart's order), CI whiskers (an ``errorbar``
-        container whose extents are the input limits), the comparator line and a legend of the benchmark
-        labels present.
+        One axes with one bar (or point) per area (top to bottom in the chart's order), CI whiskers (an
+        ``errorbar`` container whose extents are the input limits), the comparator line and a legend of the
+        benchmark labels present.
     """
     _check_args(data, area, value, order)
+    if style not in STYLES:
+        raise InvalidInputError(f"compare_areas: style must be one of {', '.join(STYLES)}; got {style!r}.")
     d, has_ci = _prepare(data, value, lower_ci, upper_ci, benchmark)
     top, rest, ordered = _order_rows(d, area, top_areas, order)
     cmp_value, comparator_name = _comparator_value(d, area, comparator, comparator_name)
@@ -76,16 +84,18 @@ def compare_areas(
         fig, ax = plt.subplots(figsize=height)
         y = np.arange(n)[::-1]  # first row at the top
         vals = ordered["_value"].to_numpy()
-        _draw_bars(ax, y, vals, ordered, has_ci, cmp_value, comparator_name, dps)
+        _draw_bars(ax, y, vals, ordered, has_ci, cmp_value, comparator_name, dps, style)
         _label_axes(ax, y, ordered, area, top, n, title, unit_label(value_label, unit))
-        right = np.nanmax(np.concatenate([vals, ordered["_hi"].to_numpy()])) if n else 1
-        ax.set_xlim(0, right * (1.16 if display_values else 1.05))
+        left, right, room = _value_range(vals, ordered, cmp_value, style)
+        ax.set_xlim(left, right + room * (0.16 if display_values else 0.05))
         if display_values:
-            _draw_values(ax, y, vals, ordered, right, dps)
-        _draw_legend(ax, rest, comparator_name)
+            _draw_values(ax, y, vals, ordered, room, dps)
+        _draw_legend(ax, rest, comparator_name, style)
         fig.tight_layout()
 
     alt = _alt_text(d, rest, top, area, benchmark, order, has_ci, cmp_value, comparator_name, title, unit, dps)
+    if style == "point":
+        alt = alt.replace("Horizontal bar chart", "Dot chart", 1)
     return finish(fig, alt, title)
 
 
@@ -140,11 +150,26 @@ def _comparator_value(d: pd.DataFrame, area: str, comparator: float | str | None
     return cmp_value, comparator_name
 
 
+def _value_range(vals, ordered: pd.DataFrame, cmp_value: float, style: str) -> tuple[float, float, float]:
+    """``(left, right, span)`` of the value axis: from 0 for bars, from just below the data for points."""
+    both = np.concatenate([vals, ordered["_lo"].to_numpy(), ordered["_hi"].to_numpy(), [cmp_value]])
+    right = float(np.nanmax(both)) if np.isfinite(both).any() else 1.0
+    if style == "bar":
+        return 0.0, right, right
+    low = float(np.nanmin(both))
+    span = (right - low) or abs(right) * 0.1 or 1.0
+    return low - span * 0.08, right, span
+
+
 def _draw_bars(ax, y, vals, ordered: pd.DataFrame, has_ci: bool, cmp_value: float, comparator_name: str,
-               dps: int) -> None:
-    """The bars, their CI whiskers and the comparator line."""
-    ax.barh(y, np.nan_to_num(vals), color=ordered["_colour"].tolist(), edgecolor=PALETTE["text"], linewidth=0.4,
-            height=0.72, zorder=2)
+               dps: int, style: str = "bar") -> None:
+    """The bars (or points), their CI whiskers and the comparator line."""
+    if style == "bar":
+        ax.barh(y, np.nan_to_num(vals), color=ordered["_colour"].tolist(), edgecolor=PALETTE["text"],
+                linewidth=0.4, height=0.72, zorder=2)
+    else:
+        ax.scatter(vals, y, s=60, c=ordered["_colour"].tolist(), edgecolors=PALETTE["text"], linewidths=0.6,
+                   zorder=5, gid="area-points")
     if has_ci:
         ci_whiskers(ax, y, vals, ordered["_lo"], ordered["_hi"], horizontal=True)
     if not np.isnan(cmp_value):
@@ -159,23 +184,26 @@ def _label_axes(ax, y, ordered: pd.DataFrame, area: str, top: list, n: int, titl
         if name in top:
             tick.set_fontweight("bold")
     ax.set_xlabel(xlabel)
-    ax.set_title(title, loc="left")
+    ax.set_title(fit_title(title, ax.figure.get_figwidth()), loc="left")
     ax.grid(axis="y", visible=False)
     ax.set_ylim(-0.6, n - 0.4)
 
 
-def _draw_values(ax, y, vals, ordered: pd.DataFrame, right: float, dps: int) -> None:
+def _draw_values(ax, y, vals, ordered: pd.DataFrame, room: float, dps: int) -> None:
     """Each value written just right of its whisker (or bar end when it has no CI)."""
     ends = np.where(np.isnan(ordered["_hi"].to_numpy()), vals, ordered["_hi"].to_numpy())
     for yi, v, e in zip(y, vals, ends):
-        ax.text(e + right * 0.01, yi, fmt(v, dps), va="center", ha="left", fontsize=8, color=PALETTE["text"])
+        ax.text(e + room * 0.01, yi, fmt(v, dps), va="center", ha="left", fontsize=8, color=PALETTE["text"])
 
 
-def _draw_legend(ax, rest: pd.DataFrame, comparator_name: str) -> None:
-    """Benchmark labels present among the ordered areas, then the comparator line."""
+def _draw_legend(ax, rest: pd.DataFrame, comparator_name: str, style: str = "bar") -> None:
+    """Benchmark labels present among the ordered areas (as bars or as points, like the chart), then the
+    comparator line."""
     present = [lab for lab in BENCHMARK_ORDER if lab in set(rest["_label"])]
-    handles = [Patch(facecolor=benchmark_colour(lab), edgecolor=PALETTE["text"], linewidth=0.4, label=lab)
-               for lab in present]
+    handles = ([Patch(facecolor=benchmark_colour(lab), edgecolor=PALETTE["text"], linewidth=0.4, label=lab)
+                for lab in present] if style == "bar" else
+               [Line2D([], [], linestyle="", marker="o", markersize=8, markerfacecolor=benchmark_colour(lab),
+                       markeredgecolor=PALETTE["text"], markeredgewidth=0.5, label=lab) for lab in present])
     line_handles, _ = ax.get_legend_handles_labels()
     if handles or line_handles:
         ax.legend(handles=handles + line_handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8,

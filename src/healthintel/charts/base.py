@@ -1,8 +1,10 @@
 """House style and the :class:`Chart` wrapper (figure + alt text, shown as an accessible image).
 
 Owns the Fingertips significance palette (:data:`PALETTE`, :data:`BENCHMARK_COLOURS`), the colour-blind-safe
-sequential and diverging colour maps, number formatting, CI whiskers drawn the same way on every chart, and
-:func:`quiet` (charts never print matplotlib/geopandas warnings into reports).
+sequential and diverging colour maps with one convention across chapters (darker = worse outcome or more deprived,
+:func:`sequential_scale`, :func:`deprivation_colours`), number formatting, CI whiskers drawn the same way on every
+chart, :func:`quiet` (charts never print matplotlib/geopandas warnings into reports) and how a chart is embedded
+in a page (:class:`Chart`: a PNG at twice its CSS size, so it is crisp at every width).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import html
 import io
 import logging
 import math
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -21,6 +24,8 @@ import pandas as pd
 
 matplotlib.use("Agg", force=False)
 import matplotlib.pyplot as plt  # noqa: E402
+
+from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD, parse_polarity  # noqa: E402
 
 # Fingertips significance palette and a colour-blind-safe sequential scale for deprivation.
 PALETTE = {
@@ -43,6 +48,8 @@ DARK_FILLS = {PALETTE["worse"], PALETTE["lower"], PALETTE["area"]}
 #: Colour-blind-safe maps: sequential (prevalence, rates) and diverging (differences around a comparator).
 SEQUENTIAL_CMAP = "viridis"
 DIVERGING_CMAP = "PuOr"
+#: Text of a period with no data (a tick of its own, so the gap in the series is named), readable grey.
+MISSING_TEXT = "#595959"
 CI_STYLE = {"ecolor": PALETTE["text"], "elinewidth": 0.9, "capsize": 2.5, "capthick": 0.9}
 DEMO_LABEL = "demo data"
 
@@ -65,6 +72,26 @@ def canonical_label(label) -> str:
     text = str(label).strip().lower()
     return {"best": "Better", "worst": "Worse"}.get(text, next(
         (k for k in BENCHMARK_ORDER if k.lower() == text), "Not compared"))
+
+
+def benchmark_phrase(label: str, comparator_name: str = "England") -> str:
+    """The legend text of a benchmark label: "Better than England", "Similar to England", "Not compared"."""
+    label = canonical_label(label)
+    if label == "Not compared":
+        return label
+    return f"{label} {'to' if label == 'Similar' else 'than'} {comparator_name}"
+
+
+def benchmark_key(labels, comparator_name: str = "England", *, marker: str = "o") -> list:
+    """Legend handles (coloured markers) for the benchmark labels present in ``labels``, in legend order: the
+    colour key of markers coloured by :func:`benchmark_colour`."""
+    from matplotlib.lines import Line2D
+
+    present = {canonical_label(v) for v in labels}
+    return [Line2D([], [], linestyle="", marker=marker, markersize=7, markerfacecolor=benchmark_colour(lab),
+                   markeredgecolor=PALETTE["text"], markeredgewidth=0.5,
+                   label=benchmark_phrase(lab, comparator_name))
+            for lab in BENCHMARK_ORDER if lab in present]
 
 
 def text_colour(fill) -> str:
@@ -131,6 +158,25 @@ def quiet():
             lg.setLevel(level)
 
 
+#: What darker means, stated in every legend of a sequential scale (one convention across chapters: darker =
+#: worse outcome or more deprived).
+MORE_DEPRIVED_NOTE = "darker = more deprived"
+
+
+def sequential_scale(polarity: str | None = None) -> tuple[str, str]:
+    """``(colour map, legend note)`` of a sequential scale: darker is the worse end.
+
+    ``polarity`` "high_is_good" (life expectancy): viridis, darker = lower (worse); "low_is_good" (obesity,
+    mortality): viridis reversed, darker = higher (worse); otherwise (no judgement) viridis, darker = lower.
+    """
+    kind = parse_polarity(polarity) if polarity else None
+    if kind == LOW_IS_GOOD:
+        return SEQUENTIAL_CMAP + "_r", "darker = higher (worse)"
+    if kind == HIGH_IS_GOOD:
+        return SEQUENTIAL_CMAP, "darker = lower (worse)"
+    return SEQUENTIAL_CMAP, "darker = lower"
+
+
 def deprivation_colours(n: int) -> list:
     """``n`` colours from most deprived (dark) to least deprived (light), colour-blind safe (viridis family)."""
     cmap = matplotlib.colormaps["viridis"]
@@ -150,6 +196,13 @@ def style() -> None:
 style()
 
 
+#: CSS pixels per inch of a chart on the page (the figure's inches times this is its width attribute).
+CSS_PPI = 130
+#: The PNG is drawn at this many device pixels per CSS pixel, so it stays crisp on 2x (phone, retina) screens
+#: and when the page is zoomed or printed.
+PIXEL_RATIO = 2
+
+
 @dataclass
 class Chart:
     """A finished figure with its alt text; displays in Jupyter/HTML as ``<img alt=...>``."""
@@ -158,10 +211,11 @@ class Chart:
     alt: str
     title: str = ""
 
-    def png(self) -> bytes:
+    def png(self, scale: float = 1.0) -> bytes:
+        """The figure as PNG at ``scale`` times :data:`CSS_PPI` pixels per inch (tight bounding box)."""
         buf = io.BytesIO()
         with quiet():
-            self.figure.savefig(buf, format="png", bbox_inches="tight")
+            self.figure.savefig(buf, format="png", bbox_inches="tight", dpi=CSS_PPI * scale)
         return buf.getvalue()
 
     @property
@@ -174,9 +228,14 @@ class Chart:
         return f"<Chart: {self.alt}>"
 
     def _repr_html_(self) -> str:
-        data = base64.b64encode(self.png()).decode("ascii")
+        """``<figure><img></figure>``: a PNG at :data:`PIXEL_RATIO` x the CSS size, with ``width``/``height``
+        attributes of the CSS size (crisp at every width; the page's CSS scales it down to the column)."""
+        png = self.png(PIXEL_RATIO)
+        width, height = struct.unpack(">II", png[16:24])
+        data = base64.b64encode(png).decode("ascii")
         return (f'<figure class="hi-chart" data-title="{html.escape(self.title)}">'
                 f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
+                f'width="{round(width / PIXEL_RATIO)}" height="{round(height / PIXEL_RATIO)}" '
                 f'style="max-width:100%;height:auto"/>'
                 f'<figcaption class="hi-visually-hidden">{html.escape(self.alt)}</figcaption></figure>')
 
@@ -213,6 +272,27 @@ def require(frame, who: str, **columns) -> None:
             f"{', '.join(missing)}); it has {', '.join(map(repr, list(frame.columns)[:12]))}. Pass the column "
             "names as keyword arguments."
         )
+
+
+def legend_below(ax, handles: list, *, ncol: int = 2, fontsize: float = 8):
+    """The axes' legend placed under its x-axis labels (call after ``fig.tight_layout()``): the plot keeps the
+    figure's whole width (which matters when the page scales the chart down to a phone's column) and no entry
+    covers the data. The saved image (``bbox_inches="tight"``) grows to include it."""
+    fig = ax.figure
+    below = ax.get_tightbbox(fig.canvas.get_renderer())  # ticks, tick labels and the axis label
+    y = ax.transAxes.inverted().transform((0, below.y0))[1]
+    return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, y - 0.03), ncol=ncol,
+                     fontsize=fontsize)
+
+
+def fit_title(title: str, width_in: float) -> str:
+    """``title`` wrapped to the figure's width (about 9 characters of the bold title font per inch), so a long
+    title never makes the image wider than its chart; a title with its own line breaks is kept."""
+    import textwrap
+
+    if "\n" in title:
+        return title
+    return textwrap.fill(title, max(30, int(width_in * 9)))
 
 
 def unit_label(label: str, unit: str) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
-from .base import PALETTE, deprivation_colours, finish, quiet
+from .base import MORE_DEPRIVED_NOTE, PALETTE, deprivation_colours, finish, quiet
 
 
 def population_by_quintile(frame: pd.DataFrame, area_name: str, comparator: str = "England"):
@@ -103,11 +103,12 @@ def _deprivation_map(gdf, column: str, area_name: str, *, n: int = 10, outlines=
     handles = [Patch(color=colours[i], label=f"{i + 1}" + (" most deprived" if i == 0 else
                                                            " least deprived" if i == n - 1 else ""))
                for i in range(n)]
-    ax.legend(handles=handles, title="Decile" if n == 10 else "Quintile", loc="lower left", fontsize=7,
-              title_fontsize=8, bbox_to_anchor=(1.0, 0.0))
+    ax.legend(handles=handles, title=f"{'Decile' if n == 10 else 'Quintile'}\n({MORE_DEPRIVED_NOTE})",
+              loc="lower left", fontsize=7, title_fontsize=8, bbox_to_anchor=(1.0, 0.0))
     ax.set_title(title)
     counts = cats.value_counts().reindex(range(1, n + 1), fill_value=0)
-    alt = (f"Map of {len(gdf)} LSOAs in {area_name} shaded by deprivation category (1 = most deprived, darkest). "
+    alt = (f"Map of {len(gdf)} LSOAs in {area_name} shaded by deprivation category (1 = most deprived; "
+           f"{MORE_DEPRIVED_NOTE}). "
            f"LSOAs per category: " + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ".")
     fig.tight_layout()
     return finish(fig, alt, title)

@@ -3,7 +3,9 @@
 Deprivation deciles/quintiles have their own categorical map, :func:`healthintel.charts.deprivation_map`
 (also reachable here with ``categories=``); :func:`choropleth` draws a continuous value (prevalence, rate,
 share) with a colour-blind-safe sequential scale, or a diverging one centred on a comparator, with district
-outlines and labels. Maps are drawn in British National Grid (EPSG:27700) so shapes are not stretched.
+outlines and labels. Maps are drawn in British National Grid (EPSG:27700) so shapes are not stretched. With the
+value's ``polarity`` the darker end is the worse one (obesity: darker = higher; life expectancy: darker = lower),
+as darker = more deprived on the deprivation map, and the colour bar says so.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from matplotlib.patches import Patch
 
 from ..errors import InvalidInputError
 from .base import (
-    DIVERGING_CMAP, SEQUENTIAL_CMAP, Chart, finish, fmt, is_demo, plt, quiet, require, unit_label, with_demo,
+    DIVERGING_CMAP, Chart, finish, fit_title, fmt, is_demo, plt, quiet, require, sequential_scale, unit_label,
+    with_demo,
 )
 
 __all__ = ["choropleth"]
@@ -52,6 +55,7 @@ def choropleth(
     centre_name: str = "England",
     classes: int | None = None,
     dps: int = 1,
+    polarity: str | None = None,
     figsize=(7.5, 6),
 ) -> Chart:
     """Map of polygons (LSOAs or districts) shaded by a continuous value, with district outlines and labels.
@@ -67,8 +71,11 @@ def choropleth(
     label_col : str, optional
         Label every polygon of ``gdf`` (sensible for districts, not for 1,000 LSOAs).
     cmap : str, optional
-        Matplotlib colour map; default :data:`SEQUENTIAL_CMAP` (viridis), or :data:`DIVERGING_CMAP` (PuOr)
-        when ``centre`` is given.
+        Matplotlib colour map; default the sequential scale of ``polarity`` (:func:`sequential_scale`: viridis,
+        reversed when low is good, so darker is worse), or :data:`DIVERGING_CMAP` (PuOr) when ``centre`` is given.
+    polarity : str, optional
+        "high_is_good" or "low_is_good" (:mod:`healthintel.polarity`): the darker end of the sequential scale is
+        the worse one, and the colour bar's title says so ("darker = higher (worse)"); none: darker = lower.
     centre : float, optional
         A comparator value at the middle of a diverging scale, marked on the colour bar as ``centre_name``.
     classes : int, optional
@@ -87,9 +94,12 @@ def choropleth(
     title = with_demo(title or f"{value_label} by {kind[:-1] if kind != 'LSOAs' else 'LSOA'}"
                       + (f": {area_name}" if area_name else ""), is_demo(gdf))
     vmin, vmax = float(values.min()), float(values.max())
+    scale, note = sequential_scale(polarity)
+    if cmap or centre is not None:
+        note = ""
     with quiet():
         g = gdf.to_crs(27700) if gdf.crs is not None else gdf
-        cmap_obj = plt.get_cmap(cmap or (DIVERGING_CMAP if centre is not None else SEQUENTIAL_CMAP))
+        cmap_obj = plt.get_cmap(cmap or (DIVERGING_CMAP if centre is not None else scale))
         norm = _norm(values, vmin, vmax, cmap_obj, centre, classes)
         fig, ax = plt.subplots(figsize=figsize)
         ax.set_axis_off()
@@ -98,14 +108,15 @@ def choropleth(
         _draw_outlines(ax, outlines, outline_label_col)
         if label_col:
             label_areas(ax, g, label_col)
-        _draw_colour_bar(fig, ax, norm, cmap_obj, unit_label(value_label, unit), centre, centre_name, unit, dps)
+        _draw_colour_bar(fig, ax, norm, cmap_obj, unit_label(value_label, unit), centre, centre_name, unit, dps,
+                         note)
         if values.isna().any():
             ax.legend(handles=[Patch(color=NO_DATA, label="No data")], loc="lower left", fontsize=8)
-        ax.set_title(title, loc="left")
+        ax.set_title(fit_title(title, figsize[0]), loc="left")
         fig.tight_layout()
 
     alt = _alt_text(gdf, values, kind, area_name, label_col, outlines, value_label, unit, cmap, centre, centre_name,
-                    vmin, vmax, dps)
+                    vmin, vmax, dps, note)
     return finish(fig, alt, title)
 
 
@@ -156,11 +167,15 @@ def _draw_outlines(ax, outlines, outline_label_col: str | None) -> None:
 
 
 def _draw_colour_bar(fig, ax, norm, cmap_obj, label: str, centre: float | None, centre_name: str, unit: str,
-                     dps: int) -> None:
-    """The colour bar with the value label, and the centre of a diverging scale marked and named."""
+                     dps: int, note: str = "") -> None:
+    """The colour bar with the value label, what darker means above it, and the centre of a diverging scale
+    marked and named."""
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap_obj)
     bar = fig.colorbar(sm, ax=ax, shrink=0.7, pad=0.02)
     bar.set_label(label)
+    if note:
+        bar.ax.set_title(note.capitalize().replace(" (", "\n("), fontsize=8, fontweight="normal", loc="left",
+                         gid="colour-note")
     if centre is not None:
         bar.ax.axhline(centre, color="black", linewidth=1)
         bar.ax.text(-0.15, centre, f"{centre_name} {fmt(centre, dps, unit)}",
@@ -168,16 +183,17 @@ def _draw_colour_bar(fig, ax, norm, cmap_obj, label: str, centre: float | None, 
                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
 
 
-def _colour_note(cmap: str | None, centre: float | None, centre_name: str, unit: str, dps: int) -> str:
+def _colour_note(cmap: str | None, centre: float | None, centre_name: str, unit: str, dps: int,
+                 note: str = "") -> str:
     if centre is None:
-        return "" if cmap else " Darker colours are lower values."
+        return f" Colour scale: {note}." if note and not cmap else ""
     note = f" Colours diverge around {centre_name} ({fmt(centre, dps, unit)})"
     return note + (": orange below, purple above." if not cmap else ".")
 
 
 def _alt_text(gdf, values: pd.Series, kind: str, area_name: str, label_col: str | None, outlines,
               value_label: str, unit: str, cmap: str | None, centre: float | None, centre_name: str, vmin: float,
-              vmax: float, dps: int) -> str:
+              vmax: float, dps: int, note: str = "") -> str:
     order = values.dropna().sort_values()
     name_col = next((c for c in (label_col, "lsoa_name", "lad_name", "area_name", "lsoa_code", "lad_code")
                      if c and c in gdf), None)
@@ -189,5 +205,5 @@ def _alt_text(gdf, values: pd.Series, kind: str, area_name: str, label_col: str 
             f"lowest {names.loc[lo_i]} ({fmt(values.loc[lo_i], dps, unit)}), highest {names.loc[hi_i]} "
             f"({fmt(values.loc[hi_i], dps, unit)})."
             + (f" {int(values.isna().sum())} without data." if values.isna().any() else "")
-            + _colour_note(cmap, centre, centre_name, unit, dps)
+            + _colour_note(cmap, centre, centre_name, unit, dps, note)
             + (f" {len(outlines)} district outlines drawn." if outlines is not None and len(outlines) else ""))
