@@ -1,16 +1,20 @@
-"""Trend charts for the outcomes tracker: values over time with CIs and comparator, and target trajectories."""
+"""Trend charts for the outcomes tracker: values over time with CIs and comparator, and target trajectories
+(with the projection of the recent trend to the goal, :func:`draw_projection`)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..periods import parse_periods
+from ..periods import parse_period, parse_periods
 from ..errors import InvalidInputError
 from ..frames import require_columns
-from .base import PALETTE, Chart, finish, plt
+from .base import PALETTE, Chart, finish, fmt, plt
 
-__all__ = ["trend", "target_trajectory", "BENCHMARK_COLOURS"]
+__all__ = ["trend", "target_trajectory", "draw_projection", "BENCHMARK_COLOURS"]
 
 #: Fingertips benchmark label -> palette colour (spine-chart colours, fingertipscharts ``scale_fill_phe``).
 BENCHMARK_COLOURS = {
@@ -101,6 +105,43 @@ def trend(
     return finish(fig, alt.replace("  ", " "), title)
 
 
+def _start_year(label: Any) -> float:
+    return float(parse_period(label)[0])
+
+
+def draw_projection(ax, projection: Mapping[str, Any] | None, unit: str = "") -> str:
+    """Draw a projection of the recent linear trend on a year axis; returns the sentence for the alt text.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        An axes whose x axis is the start year of each period.
+    projection : mapping or None
+        One row of :func:`healthintel.compare.forecast` (``projected_value``, ``lower_pi``, ``upper_pi``,
+        ``slope``, ``goal_period``, ``first_period``, ``last_period``, ``n_periods``). Nothing is drawn (and
+        ``""`` returned) when it is None or has no projected value.
+
+    Notes
+    -----
+    The fitted line is drawn dotted from the first fitted period to the goal period's start year, and the 95%
+    prediction interval as a whisker at the goal year, ending in a diamond at the projected value.
+    """
+    if projection is None or pd.isna(projection.get("projected_value", np.nan)):
+        return ""
+    value, slope = float(projection["projected_value"]), float(projection["slope"])
+    lo, hi = float(projection["lower_pi"]), float(projection["upper_pi"])
+    x1, x0 = _start_year(projection["goal_period"]), _start_year(projection["first_period"])
+    text = (f"{fmt(value, 1, unit)} (95% prediction interval {fmt(lo, 1, unit)} to {fmt(hi, 1, unit)}) in "
+            f"{projection['goal_period']}")
+    ax.plot([x0, x1], [value - slope * (x1 - x0), value], color=PALETTE["area"], linestyle=":", linewidth=1.6,
+            zorder=2, label=f"Projection of recent trend: {_fmt(value)} in {projection['goal_period']}")
+    ax.errorbar([x1], [value], yerr=[[value - lo], [hi - value]], fmt="D", color=PALETTE["area"],
+                ecolor=PALETTE["area"], elinewidth=1.2, capsize=4, markersize=5, zorder=3,
+                label="95% prediction interval")
+    return (f" Dotted: the recent linear trend ({int(projection['n_periods'])} periods, "
+            f"{projection['first_period']} to {projection['last_period']}) projected to {text}.")
+
+
 def target_trajectory(
     data: pd.DataFrame,
     *,
@@ -111,6 +152,7 @@ def target_trajectory(
     title: str = "",
     unit: str = "",
     area_name: str = "Area",
+    projection: Mapping[str, Any] | None = None,
     figsize=(5.5, 3.0),
 ) -> Chart:
     """Actual values against the straight line from baseline to goal (the required trajectory).
@@ -121,12 +163,16 @@ def target_trajectory(
         Observed ``period``/``value`` rows.
     baseline, goal : (period, value)
         Start and end of the required trajectory (e.g. ``("2021/22", 10.2)`` and ``("2028/29", 6.0)``).
+    projection : mapping, optional
+        One row of :func:`healthintel.compare.forecast` for the series: the recent linear trend projected to
+        the goal period with its 95% prediction interval, drawn beside the trajectory (:func:`draw_projection`).
 
     Returns
     -------
     Chart
         Two lines on a year axis: the dashed goal trajectory (2 points) and the actual values (one point per
-        period), with the goal marked.
+        period), with the goal marked; with ``projection``, the dotted projection and its interval at the goal
+        year.
     """
     require_columns(data, period=period, value=value)
     d = _ordered(data, period).dropna(subset=[value])
@@ -140,6 +186,7 @@ def target_trajectory(
     ax.scatter([g_year], [goal[1]], marker="*", s=120, color=PALETTE["similar"], edgecolors=PALETTE["text"],
                zorder=3, label="Goal")
     ax.plot(d["_start"], d[value], color=PALETTE["area"], marker="o", linewidth=1.5, label=area_name, zorder=2)
+    projected = draw_projection(ax, projection, unit)
     ax.set_xlabel("Year (start of period)")
     ax.set_ylabel(unit or value)
     ax.set_title(title or "Progress to goal")
@@ -147,5 +194,5 @@ def target_trajectory(
     fig.tight_layout()
     latest = (f"latest {d[value].iloc[-1]:,.1f} in {d[period].iloc[-1]}" if len(d) else "no values yet")
     alt = (f"Chart of {title or value} for {area_name}: required straight-line trajectory from {baseline[1]:g} "
-           f"({baseline[0]}) to {goal[1]:g} ({goal[0]}) {unit}, and actual values, {latest}.")
+           f"({baseline[0]}) to {goal[1]:g} ({goal[0]}) {unit}, and actual values, {latest}.{projected}")
     return finish(fig, alt, title)

@@ -13,7 +13,10 @@ including the first user's own derived ones that no public tool benchmarks:
   probability that the goal is met;
 - :func:`area_targets`, :func:`published_series` — one area's goals with baselines fixed from published values
   (one source of truth for each goal) and its real published series of a registry indicator;
-- :func:`outcomes_tracker` — every outcome indicator of an area with benchmark, trend, progress and neighbours.
+- :func:`outcomes_tracker` — every outcome indicator of an area with benchmark, trend, progress, neighbours and
+  the projection of each real series to its goal;
+- :func:`area_priorities` — the indicators significantly worse than England and not improving, and the goals
+  unlikely to be met, ranked.
 
 Public names are loaded lazily.
 """
@@ -40,6 +43,7 @@ _EXPORTS = {
     "forecast": "forecast",
     "area_targets": "published",
     "published_series": "published",
+    "area_priorities": "priorities",
 }
 
 __all__ = sorted([*_EXPORTS, "benchmark", "parse_period", "parse_polarity"])
