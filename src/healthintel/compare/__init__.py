@@ -31,6 +31,9 @@ from ..polarity import parse_polarity as parse_polarity  # re-exported
 # ``compare.benchmark`` (the submodule) first would leave ``compare.benchmark`` the module, not the function.
 from .benchmark import benchmark as benchmark
 
+# ``forecast`` likewise (the tracker imports the submodule, which would otherwise shadow the lazy function).
+from .forecast import forecast as forecast
+
 _EXPORTS = {
     "quintile_benchmark": "benchmark",
     "recent_trend": "trend",
@@ -40,12 +43,11 @@ _EXPORTS = {
     "kpi_dashboard": "kpi",
     "kpi_dashboard_frames": "kpi",
     "outcomes_tracker": "tracker",
-    "forecast": "forecast",
     "area_targets": "published",
     "published_series": "published",
     "area_priorities": "priorities",
 }
 
-__all__ = sorted([*_EXPORTS, "benchmark", "parse_period", "parse_polarity"])
+__all__ = sorted([*_EXPORTS, "benchmark", "forecast", "parse_period", "parse_polarity"])
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
