@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ..compare.tracker import OutcomesTracker
 
 __all__ = ["AreaOverviewChapter", "ChapterReport", "build", "read_reports", "headline_entries", "figure_text",
-           "priority_sentence", "CHAPTER_TITLES", "HEADLINE", "MISSING_INPUT"]
+           "ci_text", "priority_sentence", "CHAPTER_TITLES", "HEADLINE", "MISSING_INPUT"]
 
 #: The chapters an overview gathers, in the order it lists them, with their titles.
 CHAPTER_TITLES = {
@@ -77,13 +77,19 @@ def _fmt(value: Any, unit: str = "", dps: int = 1) -> str:
     return number + _UNIT_SUFFIX.get(unit, "" if unit in ("", "score", "rank", "ratio") else f" {unit}")
 
 
-def figure_text(entry: dict[str, Any]) -> str:
-    """A headline figure as text: ``"79.9 years (95% CI 79.7 to 80.1), 2016-18"``."""
-    text = _fmt(entry.get("value"), entry.get("unit", ""))
+def ci_text(entry: dict[str, Any]) -> str:
+    """A figure's 95% CI as ``"95% CI 79.7 to 80.1"`` ("" without limits)."""
     lo, hi = entry.get("lower_ci"), entry.get("upper_ci")
-    if lo is not None and hi is not None:
-        text += f" (95% CI {_fmt(lo)} to {_fmt(hi)})"
-    return f"{text}, {entry['period']}" if entry.get("period") else text
+    return "" if lo is None or hi is None else f"95% CI {_fmt(lo)} to {_fmt(hi)}"
+
+
+def figure_text(entry: dict[str, Any], *, ci: bool = True, period: bool = True) -> str:
+    """A headline figure as text: ``"79.9 years (95% CI 79.7 to 80.1), 2016-18"`` (without the CI or the
+    period when asked)."""
+    text = _fmt(entry.get("value"), entry.get("unit", ""))
+    if ci and ci_text(entry):
+        text += f" ({ci_text(entry)})"
+    return f"{text}, {entry['period']}" if period and entry.get("period") else text
 
 
 @dataclass(frozen=True)

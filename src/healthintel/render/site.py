@@ -234,7 +234,7 @@ def _document(root: Path, entry: dict) -> dict | None:
 def _card_figures(root: Path, rows: list[dict]) -> list[dict]:
     """Up to :data:`CARD_FIGURES` headline figures of an area: the overview's own choice (its figures.json
     ``headline``, real first) when it has one, else the same choice made from the chapters' figures.json."""
-    from healthintel.chapters.area_overview import CHAPTER_TITLES, figure_text, headline_entries
+    from healthintel.chapters.area_overview import CHAPTER_TITLES, ci_text, figure_text, headline_entries
 
     overview = next((r for r in rows if r["chapter"] == OVERVIEW), None)
     document = _document(root, overview) if overview else None
@@ -242,8 +242,8 @@ def _card_figures(root: Path, rows: list[dict]) -> list[dict]:
     if not isinstance(headline, list):
         documents = {r["chapter"]: d for r in rows if not r.get("period") and (d := _document(root, r)) is not None}
         headline = headline_entries(documents)
-    return [{"value": figure_text({**f, "period": ""}), "label": f.get("label", f.get("name", "")),
-             "period": f.get("period", ""), "real": bool(f.get("real")),
+    return [{"value": figure_text(f, ci=False, period=False), "ci": ci_text(f),
+             "label": f.get("label", f.get("name", "")), "period": f.get("period", ""), "real": bool(f.get("real")),
              "chapter": CHAPTER_TITLES.get(str(f.get("chapter")), str(f.get("chapter")))}
             for f in headline[:CARD_FIGURES] if isinstance(f, dict)]
 
