@@ -31,6 +31,8 @@ import pandas as pd
 
 from .. import config, geography, report, tables
 from ..errors import AreaNotCoveredError
+from ..headlines import CHAPTER_TITLES, HEADLINE, ci_text, figure_text, headline_entries
+from ..headlines import value_text as _fmt
 from .base import Chapter, figure
 from .projections import PROJECTION_METHOD, percent
 
@@ -42,56 +44,10 @@ if TYPE_CHECKING:
 __all__ = ["AreaOverviewChapter", "ChapterReport", "build", "read_reports", "headline_entries", "figure_text",
            "ci_text", "priority_sentence", "CHAPTER_TITLES", "HEADLINE", "MISSING_INPUT"]
 
-#: The chapters an overview gathers, in the order it lists them, with their titles.
-CHAPTER_TITLES = {
-    "deprivation_profile": "Deprivation profile",
-    "outcomes_tracker": "Outcomes tracker",
-    "life_expectancy": "Life expectancy",
-    "child_obesity": "Child obesity",
-    "kpi_dashboard": "Public health KPI dashboard",
-}
-#: The headline figures taken from each chapter's figures.json (chapter, figure name, label), in order.
-HEADLINE = (
-    ("deprivation_profile", "imd_average_score", "Average deprivation score (IMD, population-weighted)"),
-    ("deprivation_profile", "share_population_most_deprived_quintile",
-     "Residents in England's most deprived fifth of neighbourhoods"),
-    ("life_expectancy", "le_birth_male", "Life expectancy at birth, males"),
-    ("life_expectancy", "le_birth_female", "Life expectancy at birth, females"),
-    ("life_expectancy", "sii_le_birth_male", "Inequality in life expectancy at birth (SII), males"),
-    ("child_obesity", "obesity_prevalence", "Year 6 obesity (incl. severe obesity)"),
-    ("child_obesity", "overweight_incl_obesity_gap_pp",
-     "Deprivation gap in Year 6 overweight incl. obesity (most minus least deprived quintile)"),
-)
 #: The outcomes tracker's real rows shown as headline figures (indicator ids), in order.
 TRACKER_HEADLINE = ("G.2-LE-M", "G.2-LE-F", "ctx-Y6-OB", "ctx-ADULT-OB")
 #: ``sha256`` recorded for a figures.json that did not exist when the overview was built.
 MISSING_INPUT = "missing"
-_UNIT_SUFFIX = {"%": "%", "years": " years", "percentage points": " percentage points", "LSOAs": " LSOAs"}
-
-
-def _fmt(value: Any, unit: str = "", dps: int = 1) -> str:
-    """``28.6%``, ``79.9 years``, ``31.2`` (score, rank, ratio, rates: the unit is said elsewhere)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no value"
-    number = f"{float(value):,.{dps}f}"
-    return number + _UNIT_SUFFIX.get(unit, "" if unit in ("", "score", "rank", "ratio") else f" {unit}")
-
-
-def ci_text(entry: dict[str, Any]) -> str:
-    """A figure's 95% CI as ``"95% CI 79.7 to 80.1"`` ("" without limits)."""
-    lo, hi = entry.get("lower_ci"), entry.get("upper_ci")
-    return "" if lo is None or hi is None else f"95% CI {_fmt(lo)} to {_fmt(hi)}"
-
-
-def figure_text(entry: dict[str, Any], *, ci: bool = True, period: bool = True) -> str:
-    """A headline figure as text: ``"79.9 years (95% CI 79.7 to 80.1), 2016-18"`` (without the CI or the
-    period when asked)."""
-    text = _fmt(entry.get("value"), entry.get("unit", ""))
-    if ci and ci_text(entry):
-        text += f" ({ci_text(entry)})"
-    return f"{text}, {entry['period']}" if period and entry.get("period") else text
-
-
 @dataclass(frozen=True)
 class ChapterReport:
     """One other chapter's report for the area, as found on disk.
@@ -158,19 +114,6 @@ def read_reports(place: geography.Area, reports_dir: str | Path | None = None) -
         out.append(ChapterReport(chapter=chapter, title=title, slug=place.slug, html=html,
                                  figures=folder / f"{place.slug}.figures.json", document=document, note=note))
     return tuple(out)
-
-
-def headline_entries(documents: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The :data:`HEADLINE` figures found in ``documents`` (chapter -> figures.json document), each a figure
-    with ``chapter``, ``label`` and ``real`` (the chapter's document is real), real ones first (stable)."""
-    out = []
-    for chapter, name, label in HEADLINE:
-        document = documents.get(chapter)
-        found = next((f for f in (document or {}).get("figures", []) if f.get("name") == name), None)
-        if found is not None and found.get("value") is not None:
-            out.append({"chapter": chapter, "label": label, "real": bool(document and document.get("real")),
-                        **found})
-    return sorted(out, key=lambda e: not e["real"])
 
 
 def _tracker_entries(tracker: OutcomesTracker | None) -> list[dict[str, Any]]:
@@ -253,8 +196,9 @@ class AreaOverviewChapter(Chapter):
     # ---- figures.json and recorded values -----------------------------------------------------------------------
     def figures(self) -> list[dict[str, Any]]:
         """figures.json: the headline figures, each as the chapter gave it (name prefixed with the chapter)."""
-        keys = ("value", "lower_ci", "upper_ci", "unit", "period", "source")
-        return [figure(f"{e['chapter']}.{e['name']}", **{k: e.get(k) for k in keys}) for e in self.headline]
+        return [figure(f"{e['chapter']}.{e['name']}", e.get("value"), lower_ci=e.get("lower_ci"),
+                       upper_ci=e.get("upper_ci"), unit=str(e.get("unit", "")), period=str(e.get("period", "")),
+                       source=str(e.get("source", ""))) for e in self.headline]
 
     def priorities_list(self) -> list[dict[str, Any]]:
         """The priorities as figures.json lists them: ``rank``, ``indicator``, ``indicator_id``, ``reason``,

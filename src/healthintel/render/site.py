@@ -234,7 +234,7 @@ def _document(root: Path, entry: dict) -> dict | None:
 def _card_figures(root: Path, rows: list[dict]) -> list[dict]:
     """Up to :data:`CARD_FIGURES` headline figures of an area: the overview's own choice (its figures.json
     ``headline``, real first) when it has one, else the same choice made from the chapters' figures.json."""
-    from healthintel.chapters.area_overview import CHAPTER_TITLES, ci_text, figure_text, headline_entries
+    from healthintel.headlines import CHAPTER_TITLES, ci_text, figure_text, headline_entries
 
     overview = next((r for r in rows if r["chapter"] == OVERVIEW), None)
     document = _document(root, overview) if overview else None
