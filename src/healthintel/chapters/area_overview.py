@@ -146,8 +146,10 @@ def priority_sentence(p: pd.Series) -> str:
     head = f"**{p['indicator']}**: {_sentence_value(p)} ({_source_text(p['source'])})"
     parts = []
     if p["comparator"] == "England":
+        why = p.get("trend_reason")
+        why = f" ({why})" if isinstance(why, str) and why.strip() else ""
         parts.append(f"significantly worse than England ({_fmt(p['comparator_value'], p['unit'])} in "
-                     f"{p['period']}); recent trend: {str(p['trend']).lower()}")
+                     f"{p['period']}); recent trend: {str(p['trend']).lower()}{why}")
     if not pd.isna(p["probability_goal_met"]) and p["probability_goal_met"] < 0.5:
         parts.append(
             f"the recent linear trend of {int(p['projection_periods'])} published values ({p['projection_first']} "

@@ -40,7 +40,7 @@ RULES = {
 }
 #: Columns of :func:`area_priorities`.
 PRIORITY_COLUMNS = ["rank", "rule", "id", "indicator", "reason", "value", "lower_ci", "upper_ci", "unit", "period",
-                    "comparator", "comparator_value", "benchmark", "trend", "goal_value", "goal_period",
+                    "comparator", "comparator_value", "benchmark", "trend", "trend_reason", "goal_value", "goal_period",
                     "projected_value", "lower_pi", "upper_pi", "projection_periods", "projection_first",
                     "projection_last", "probability_goal_met", "source"]
 _REQUIRED = ["id", "name", "real", "period", "value", "england", "benchmark", "trend", "polarity", "source"]
@@ -102,7 +102,8 @@ def area_priorities(rows: pd.DataFrame) -> pd.DataFrame:
         One row per indicator with ``id``, ``name``, ``real`` (False: a DEMO row, never ranked), ``period``,
         ``value``, ``england`` (England's value for the same period), ``benchmark`` (Fingertips label),
         ``trend`` (Fingertips recent trend), ``polarity`` and ``source``; optionally ``unit``, ``lower_ci``,
-        ``upper_ci``, ``goal_value``, ``goal_period`` and the projection columns of
+        ``upper_ci``, ``trend_reason`` (why a trend cannot be calculated), ``goal_value``, ``goal_period`` and the
+        projection columns of
         :data:`healthintel.compare.tracker.PROJECTION_COLUMNS` (``probability_goal_met`` …).
 
     Returns
