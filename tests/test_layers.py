@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("stats", {"stats"}),
     ("domain", {"deprivation", "obesity", "life_expectancy", "compare", "extracts"}),
     ("synthetic", {"synthetic"}),
-    ("presentation", {"charts", "tables", "report", "disclosure"}),
+    ("presentation", {"charts", "tables", "report", "disclosure", "headlines"}),
     ("chapters", {"chapters"}),
     ("entry points", {"render", "cli"}),
 ]

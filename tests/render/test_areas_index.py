@@ -120,4 +120,5 @@ def test_prune_removes_stale_rows_and_their_files(tmp_path):
 def test_series_keys_are_the_packaged_series_reports():
     keys = series_keys()
     assert ("child_obesity", "kent-and-medway") in keys and ("life_expectancy", "tunbridge-wells") in keys
-    assert ("deprivation_profile", "medway") in keys and len(keys) == 14 + 3 + 1 + 15 + 3
+    assert ("deprivation_profile", "medway") in keys and len(keys) == 14 + 3 + 1 + 15 + 3 + 3
+    assert {("area_overview", s) for s in ("kent", "medway", "kent-and-medway")} <= keys

@@ -1,10 +1,12 @@
 """End-to-end in a real browser: a mini series with every chapter kind (the deprivation profile for Dartford and
 Gravesham, life expectancy for "E10000016", child obesity for "kent" with an author's commentary, the outcomes tracker
-for Medway, the KPI dashboard for Kent, and the synthetic fixture chapter for Dover) rendered on a dask LocalCluster,
-printed to PDF with one browser, then opened in headless Chromium through Playwright at 1366 and 390 px.
+for Medway, the KPI dashboard for Kent, the area overview for Kent (listed first: it runs in the second wave, after
+the Kent chapters it reads) and the synthetic fixture chapter for Dover) rendered on a dask LocalCluster, printed to
+PDF with one browser, then opened in headless Chromium through Playwright at 1366 and 390 px.
 
 Accessibility is checked with axe-core (``make axe`` installs it from npm into ``node_modules/``; ``make test`` does
-that first): zero violations on the index and every chapter page at both widths. Without axe-core these tests FAIL.
+that first): zero violations on the index (one card per area), the status page and every chapter page at both
+widths. Without axe-core these tests FAIL.
 
 Chromium is Debian's (``make test`` installs it when missing: the ``browser`` prerequisite); Playwright only
 drives it, it never downloads a browser. Without Chromium these tests FAIL, they do not skip. Set
@@ -13,6 +15,7 @@ drives it, it never downloads a browser. Without Chromium these tests FAIL, they
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -71,13 +74,15 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     chapters = root / "notebooks" / "chapters"
     chapters.mkdir(parents=True)
-    for name in ("deprivation_profile", "life_expectancy", "child_obesity", "outcomes_tracker", "kpi_dashboard"):
+    for name in ("deprivation_profile", "life_expectancy", "child_obesity", "outcomes_tracker", "kpi_dashboard",
+                 "area_overview"):
         shutil.copy(config.notebooks_dir() / "chapters" / f"{name}.ipynb", chapters)
     shutil.copy(FIXTURES / "chapters" / "fixture.ipynb", chapters)
     notes = root / "commentary" / "child_obesity" / "kent.md"
     notes.parent.mkdir(parents=True)
     notes.write_text(COMMENTARY, encoding="utf-8")
-    specs = [{"chapter": "deprivation_profile", "parameters": {"area": "Dartford"}},
+    specs = [{"chapter": "area_overview", "parameters": {"area": "Kent"}},
+             {"chapter": "deprivation_profile", "parameters": {"area": "Dartford"}},
              {"chapter": "deprivation_profile", "parameters": {"area": "Gravesham"}},
              {"chapter": "life_expectancy", "parameters": {"area": "E10000016"}},
              {"chapter": "child_obesity", "parameters": {"area": "kent"}},
@@ -129,7 +134,7 @@ class Opened:
 
 def _pages(site) -> list[Path]:
     reports, results = site
-    return [reports / "index.html"] + [r.html_path for r in results]
+    return [reports / "index.html", reports / "status.html"] + [r.html_path for r in results]
 
 
 def test_pages_have_no_console_errors_or_tracebacks(site, browser):
@@ -175,18 +180,11 @@ def test_every_toc_link_resolves_to_an_element(site, browser):
             opened.close()
 
 
-def test_index_links_resolve_to_files_and_pages_open(site, browser):
-    reports, results = site
-    opened = Opened(browser, reports / "index.html")
+def _links(browser, path: Path) -> tuple[list[str], str, list[str]]:
+    opened = Opened(browser, path)
     try:
         hrefs = opened.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-        files = [Path(unquote(urlparse(h).path)) for h in hrefs if h.startswith("file:")]
-        assert {r.html_path for r in results} <= set(files)
-        assert {r.notebook_path for r in results} <= set(files)
-        for path in files:
-            assert path.is_file(), path
         text = opened.page.inner_text("body")
-        assert "Dartford" in text and "Gravesham" in text and "Dover" in text and "SYNTHETIC DATA" in text
         html_links = [h for h in hrefs if h.endswith(".html")]
         for href in html_links:
             opened.page.goto(href, wait_until="load")
@@ -194,6 +192,55 @@ def test_index_links_resolve_to_files_and_pages_open(site, browser):
         assert opened.errors == []
     finally:
         opened.close()
+    return hrefs, text, html_links
+
+
+def test_index_links_resolve_to_files_and_pages_open(site, browser):
+    reports, results = site
+    hrefs, text, _ = _links(browser, reports / "index.html")
+    files = [Path(unquote(urlparse(h).path)) for h in hrefs if h.startswith("file:")]
+    assert {r.html_path for r in results} <= set(files)
+    assert reports / "status.html" in files
+    for path in files:
+        assert path.is_file(), path
+    assert "Dartford" in text and "Gravesham" in text and "Dover" in text and "SYNTHETIC DATA" in text
+    # the status page keeps the full table: every report and executed notebook
+    hrefs, text, _ = _links(browser, reports / "status.html")
+    files = [Path(unquote(urlparse(h).path)) for h in hrefs if h.startswith("file:")]
+    assert {r.html_path for r in results} <= set(files) and {r.notebook_path for r in results} <= set(files)
+    assert reports / "index.html" in files and all(path.is_file() for path in files)
+
+
+def test_index_has_one_card_per_area_with_the_overview_first(site, browser):
+    reports, results = site
+    opened = Opened(browser, reports / "index.html")
+    try:
+        cards = opened.page.evaluate("""() => Array.from(document.querySelectorAll("section.area")).map(c => ({
+            name: c.querySelector("h2").innerText,
+            overview: (c.querySelector("a.overview") || {}).href || null,
+            figures: Array.from(c.querySelectorAll(".figures li")).map(li => li.innerText),
+            chapters: Array.from(c.querySelectorAll(".chapters li")).length}))""")
+    finally:
+        opened.close()
+    areas = {str(r.parameters.get("area")) for r in results}
+    assert sorted(c["name"] for c in cards) == sorted(areas)
+    assert cards[0]["name"] == "Kent" and cards[0]["overview"].endswith("/area_overview/kent.html")
+    assert cards[0]["chapters"] == sum(r.parameters.get("area") == "Kent" for r in results)
+    overview = json.loads((reports / "area_overview" / "kent.figures.json").read_text())
+    assert 2 <= len(cards[0]["figures"]) <= 3
+    for shown, entry in zip(cards[0]["figures"], overview["headline"]):
+        assert entry["label"] in shown and entry["period"] in shown
+        assert ("synthetic (demo)" in shown) is (not entry["real"])
+
+
+def test_overview_links_every_kent_report_and_they_open(site, browser):
+    reports, results = site
+    overview = next(r for r in results if r.chapter == "area_overview")
+    hrefs, text, html_links = _links(browser, overview.html_path)
+    kent = {r.html_path for r in results if r.parameters.get("area") == "Kent" and r.chapter != "area_overview"}
+    linked = {Path(unquote(urlparse(h).path)).resolve() for h in html_links}
+    assert {p.resolve() for p in kent} <= linked
+    assert "Priorities" in text and "significantly worse than England" in text
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -210,7 +257,7 @@ def test_screenshots_at_desktop_and_phone_width(site, browser, tmp_path):
 
     reports, results = site
     keep = os.environ.get("HEALTHINTEL_SCREENSHOT_DIR")
-    pages = [("index", reports / "index.html")] + [
+    pages = [("index", reports / "index.html"), ("status", reports / "status.html")] + [
         (f"{r.chapter}-{r.slug}", r.html_path) for r in results if r.slug != "gravesham"]
     for name, path in pages:
         for viewport in (DESKTOP, PHONE):
@@ -348,9 +395,24 @@ def test_no_table_column_is_cut_off_at_1366(site, browser):
             assert table["overflow"] != "hidden" and table["scroll"] >= table["table"] - 1, (result.slug, table)
 
 
-def test_provenance_and_index_reflow_as_cards_at_390(site, browser):
+def test_index_cards_fit_the_phone_one_per_row_at_390(site, browser):
     reports, _ = site
-    for path, selector in ((reports / "index.html", "table.reports tbody tr"),
+    opened = Opened(browser, reports / "index.html", PHONE)
+    try:
+        boxes = opened.page.eval_on_selector_all("section.area", """els => els.map(e => {
+            const b = e.getBoundingClientRect(); return {left: b.left, right: b.right, width: b.width,
+            inner: e.scrollWidth <= e.clientWidth + 1}; })""")
+    finally:
+        opened.close()
+    assert len(boxes) >= 5
+    for box in boxes:
+        assert box["left"] >= 0 and box["right"] <= PHONE["width"] and box["inner"], box
+        assert box["width"] >= 0.8 * PHONE["width"], box  # one card per row
+
+
+def test_provenance_and_status_page_reflow_as_cards_at_390(site, browser):
+    reports, _ = site
+    for path, selector in ((reports / "status.html", "table.reports tbody tr"),
                            (_result(site, "child_obesity").html_path, "table.hi-provenance-table tbody tr")):
         opened = Opened(browser, path, PHONE)
         try:

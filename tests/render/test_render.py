@@ -123,9 +123,13 @@ def test_series_failure_does_not_stop_the_others_and_index_links_exist(notebooks
     assert 'status-failed">failed' in index and 'status-ok">ok' in index
     assert "RuntimeError: boom for Medway" in index
     links = re.findall(r'href="([^"#]+)"', index)
-    assert "fixture/dover.html" in links and "fixture/dover.ipynb" in links and "failing/medway.ipynb" in links
-    assert "failing/medway.html" not in links
-    for link in links:
+    assert "fixture/dover.html" in links and "status.html" in links and "failing/medway.html" not in links
+    status = (reports / "status.html").read_text(encoding="utf-8")  # the full table: notebooks and errors
+    assert "RuntimeError: boom for Medway" in status
+    status_links = re.findall(r'href="([^"#]+)"', status)
+    assert "fixture/dover.html" in status_links and "fixture/dover.ipynb" in status_links
+    assert "failing/medway.ipynb" in status_links and "failing/medway.html" not in status_links
+    for link in links + status_links:
         assert (reports / link).is_file(), link
 
 

@@ -10,7 +10,8 @@ call per table, paragraph or figure:
 >>> ch.summary_markdown()                                   # doctest: +SKIP
 
 Chapters: :mod:`.deprivation_profile`, :mod:`.life_expectancy`, :mod:`.child_obesity`,
-:mod:`.outcomes_tracker`, :mod:`.kpi_dashboard`. Every result derives from :class:`.base.Chapter` (banner,
+:mod:`.outcomes_tracker`, :mod:`.kpi_dashboard` and :mod:`.area_overview` (the area's headline figures and
+priorities, gathered from the others' reports). Every result derives from :class:`.base.Chapter` (banner,
 recorded values, provenance footer). Submodules are imported on first access.
 """
 
@@ -19,7 +20,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-CHAPTERS = ("deprivation_profile", "life_expectancy", "child_obesity", "outcomes_tracker", "kpi_dashboard")
+CHAPTERS = ("deprivation_profile", "life_expectancy", "child_obesity", "outcomes_tracker", "kpi_dashboard",
+            "area_overview")
 
 __all__ = ["CHAPTERS", *CHAPTERS]
 

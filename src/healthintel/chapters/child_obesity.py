@@ -33,6 +33,7 @@ from .. import geography, obesity
 from ..errors import AreaNotCoveredError, InvalidInputError
 from ..obesity import MEASURES
 from .base import Chapter, figure
+from .projections import PROJECTION_METHOD, chance_text, projected_text
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -440,13 +441,15 @@ class ChildObesityChapter(Chapter):
     # --- the gap over time and the target --------------------------------------------------------------------
 
     def gap_chart(self) -> Chart:
-        """The gap in the target's measure by year against the target's straight-line trajectory."""
+        """The gap in the target's measure by year against the target's straight-line trajectory, with the
+        projection of its recent trend to the goal year and the 95% prediction interval (:meth:`projection`)."""
         from .. import charts
 
         t = self.target
+        projection = self.projection()
         return charts.gap_trajectory(
             _floats(self.published_gaps()), baseline=(t["baseline_period"], t["baseline_value"]),
-            goal=(t["goal_period"], t["goal_value"]),
+            goal=(t["goal_period"], t["goal_value"]), projection=None if projection is None else projection.iloc[0],
             area_name=self.place.name, value_label="Gap",
             title=_title(f"Gap in {self.measure_label(t['measure'])}, most minus least deprived quintile",
                          self.synthetic))
@@ -512,10 +515,38 @@ class ChildObesityChapter(Chapter):
                               "goal_period": "Goal year", "goal_value": "Goal (pp)", "latest_period": "Latest year",
                               "latest_value": "Latest gap (pp)", "required_value": "Required now (pp)",
                               "progress": "Progress"})
+        projection = self.projection()
+        row: Any = {} if projection is None else projection.iloc[0]
+        p[f"Projected in {self.target['goal_period']} (pp)"] = projected_text(row, demo=self.synthetic)
+        p["Chance of meeting the goal"] = chance_text(row, demo=self.synthetic)
         return tables.table(p, caption=_tag("Progress against the target (straight-line trajectory rule)",
                                             self.synthetic),
                             formats=_one_decimal(["Baseline (pp)", "Goal (pp)", "Latest gap (pp)",
                                                   "Required now (pp)"]))
+
+    def projection(self) -> pd.DataFrame | None:
+        """The gap in the target's measure (as published) projected to the goal year: one
+        :func:`healthintel.compare.forecast` row (NA with a reason when fewer than 5 academic years have a gap
+        and CI); None when the target is for the other school year."""
+        import warnings
+
+        from ..compare.forecast import forecast
+        from ..errors import SuppressionWarning
+
+        if not len(self.progress):
+            return None
+        g = _floats(self.published_gaps())
+        t = self.target
+        with warnings.catch_warnings():  # the reason is in the table ("not enough data")
+            warnings.simplefilter("ignore", SuppressionWarning)
+            return forecast(g, period="academic_year", value="value", lower_ci="lower_ci", upper_ci="upper_ci",
+                            goal_period=t["goal_period"], goal=t["goal_value"], polarity="low_is_good")
+
+    def projection_note(self) -> str:
+        """The projection's method note (markdown), saying when the gaps projected are synthetic."""
+        data = ("This projection is of the synthetic extract: it shows the method, not the area's prospects. "
+                if self.synthetic else "")
+        return f"{data}{PROJECTION_METHOD}"
 
     # --- slope index of inequality ---------------------------------------------------------------------------
 

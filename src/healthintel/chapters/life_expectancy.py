@@ -35,6 +35,7 @@ from ..errors import InvalidInputError
 from ..sources import published
 from ..synthetic import deaths as synthetic_deaths
 from .base import Chapter, figure
+from .projections import PROJECTION_METHOD, chance_text, projected_header, projected_text
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -327,11 +328,47 @@ class LifeExpectancyChapter(Chapter):
                             formats=_years("Years", *_CI_HEADERS))
 
     def targets_table(self) -> Styler:
-        """Baseline, goal, latest and required values of each G.2 target with its progress."""
-        shown = self.targets_shown().rename(columns=_TARGET_HEADERS)
-        frame = shown[[c for c in _TARGET_HEADERS.values() if c in shown]]
+        """Baseline, goal, latest and required values of each G.2 target with its progress, the projection of the
+        recent trend to the goal period and the chance of meeting the goal (:meth:`projections`)."""
+        shown = self.targets_shown()
+        renamed = shown.rename(columns=_TARGET_HEADERS)
+        frame = renamed[[c for c in _TARGET_HEADERS.values() if c in renamed]].copy()
+        proj = self.projections().set_index("id").reindex(shown["id"])
+        rows = [r for _, r in proj.iterrows()]
+        frame[projected_header(shown["goal_period"])] = [projected_text(r, demo=self.synthetic) for r in rows]
+        frame["Chance of meeting the goal"] = [chance_text(r, demo=self.synthetic) for r in rows]
         return tables.table(frame, caption=self._tag("Progress against the outcome-framework targets"),
                             formats=_years("Baseline (years)", "Latest (years)", "Required now (years)"))
+
+    def projections(self) -> pd.DataFrame:
+        """Each G.2 target's series (LE at birth, or its SII, by sex, every period of the chapter) projected to
+        the goal period: :func:`healthintel.compare.forecast` rows with ``id`` (NA with a reason when fewer
+        than 5 periods have a value and CI)."""
+        import warnings
+
+        from ..compare.forecast import forecast
+        from ..errors import SuppressionWarning
+
+        t = self.targets
+        at_birth = self.trend[self.trend["le_age"] == 0]
+        sii = self.sii_trend[self.sii_trend["le_age"] == 0] if "le_age" in self.sii_trend else self.sii_trend
+        obs = pd.concat([at_birth.assign(id="G.2-LE-" + at_birth["sex"].str[0]),
+                         sii.assign(id="G.2-SII-" + sii["sex"].str[0])], ignore_index=True)
+        obs = obs[["id", "period", "value", "lower_ci", "upper_ci"]].merge(
+            t[["id", "goal_period", "goal_value", "polarity"]], on="id", how="inner")
+        if obs.empty:
+            return pd.DataFrame(columns=["id", "projected_value", "reason"])
+        with warnings.catch_warnings():  # the reason is in the table ("not enough data"); no warning per target
+            warnings.simplefilter("ignore", SuppressionWarning)
+            return forecast(obs.astype({"value": float, "lower_ci": float, "upper_ci": float}), period="period",
+                            value="value", lower_ci="lower_ci", upper_ci="upper_ci", goal_period="goal_period",
+                            goal="goal_value", polarity="polarity", by="id")
+
+    def projection_note(self) -> str:
+        """The projection's method note (markdown), saying whether the series projected are synthetic."""
+        data = ("These projections are of the synthetic deaths: they show the method, not Kent's or Medway's "
+                "prospects. " if self.synthetic else "")
+        return f"{data}{PROJECTION_METHOD}"
 
     def district_table(self) -> Styler:
         """LE by district (in name order) with CIs and the benchmark against England."""
@@ -380,14 +417,18 @@ class LifeExpectancyChapter(Chapter):
         return src[(src["sex"] == _sex_of(target_id)) & (src.get("le_age", 0) == 0)][["period", "value"]]
 
     def target_charts(self) -> list[Chart]:
-        """The observed trend against the straight-line target trajectory, one per target with a baseline."""
+        """The observed trend against the straight-line target trajectory, one per target with a baseline, with
+        the projection of the recent trend to the goal period and its 95% prediction interval (:meth:`projections`;
+        none with fewer than 5 periods)."""
         out = []
+        proj = self.projections().set_index("id")
         for _, t in self.targets_shown().iterrows():
             if pd.isna(t["baseline_value"]):
                 continue
             out.append(charts.target_trajectory(
                 self._target_observed(t["id"]), baseline=(t["baseline_period"], t["baseline_value"]),
                 goal=(t["goal_period"], t["goal_value"]), area_name=self.place.name, unit="years",
+                projection=proj.loc[t["id"]] if t["id"] in proj.index else None,
                 title=self._tag(f"{t['name']}, {self.place.name}: {t['progress']}")))
         return out
 

@@ -12,6 +12,7 @@ SHA-256, so ``healthintel render`` re-renders it when one of them is refreshed.
 from __future__ import annotations
 
 import hashlib
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,11 @@ import pandas as pd
 
 from .. import report, tables
 from ..charts.base import Chart
-from ..charts.trends import trend
+from ..charts.trends import target_trajectory, trend
 from ..compare.tracker import DEMO_LABEL, OutcomesTracker, outcomes_tracker
 from ..sources.fingertips.http import FingertipsCache, Request
 from .base import Chapter
+from .projections import PROJECTION_METHOD, chance_text, percent, projected_text
 
 __all__ = ["OutcomesTrackerChapter", "build", "from_tracker", "cache_file", "METHODS_NOTE"]
 
@@ -122,8 +124,18 @@ class OutcomesTrackerChapter(Chapter):
             "n_from_fingertips_api": t.n_from_api,
             "fingertips_unanswered": len(t.notes),
             "n_neighbours": t.n_neighbours,
+            "probability_goal_met": self.probabilities(),
             "render_inputs": self.render_inputs(),
         }
+
+    def probabilities(self) -> dict[str, float]:
+        """Indicator id -> chance that the goal is met (:func:`healthintel.compare.forecast`), for the real rows
+        that have one (5 or more published periods with a 95% CI and a numeric goal)."""
+        r = self.tracker.rows
+        if not len(r):
+            return {}
+        has = r["probability_goal_met"].notna()
+        return {str(i): float(p) for i, p in zip(r.loc[has, "id"], r.loc[has, "probability_goal_met"])}
 
     def summary_markdown(self) -> str:
         """Indicators with real and demo values, and the progress of the real ones to goal."""
@@ -165,6 +177,54 @@ class OutcomesTrackerChapter(Chapter):
             if len(rows):
                 styler = styler.format(spec, subset=pd.IndexSlice[rows, ["Value", "England"]], na_rep="–")
         return styler
+
+    def _points(self, indicator_id: str) -> str:
+        """"9 (0 with a 95% CI)": the published points behind a real row."""
+        s = self.tracker.series[indicator_id]
+        with_ci = int((s["value"].notna() & s["lower_ci"].notna() & s["upper_ci"].notna()).sum())
+        return f"{int(s['value'].notna().sum())} ({with_ci} with a 95% CI)"
+
+    def goals_table(self):
+        """One row per outcome-framework goal: the goal, progress by the straight-line rule, the published points,
+        the projection of the recent trend to the goal period with its 95% prediction interval, and the chance of
+        meeting the goal ("not enough data" with fewer than 5 points with a CI; "demo" on DEMO rows)."""
+        t = self.tracker.rows
+        t = t[t["registry"]] if len(t) else t
+        rows = [r for _, r in t.iterrows()]
+        view = pd.DataFrame({
+            "Indicator": t["name"], "Data": t["source"], "Goal": t["goal_text"], "Progress": t["progress"],
+            "Published points": [self._points(r["id"]) if r["real"] else "demo" for r in rows],
+            "Projected in goal year": [projected_text(r) + (f" in {r['goal_period']}" if pd.notna(
+                r["projected_value"]) else "") for r in rows],
+            "Chance of meeting the goal": [chance_text(r) for r in rows],
+        })
+        return tables.table(view, caption=f"Goals of the outcome framework and the projection of the recent trend, "
+                                          f"{self.area}")
+
+    def goal_charts(self) -> list[Chart]:
+        """The required trajectory from baseline to goal for every real goal with a published baseline, the
+        published values, and the projection of the recent trend with its 95% prediction interval where there is
+        one (5 or more points with a CI)."""
+        out = []
+        t = self.tracker.rows
+        for _, r in (t[t["registry"] & t["real"]] if len(t) else t).iterrows():
+            if pd.isna(r["baseline_value"]) or pd.isna(r["goal_value"]):
+                continue
+            projection: dict[str, Any] | None = None if pd.isna(r["projected_value"]) else {
+                "projected_value": r["projected_value"], "lower_pi": r["lower_pi"], "upper_pi": r["upper_pi"],
+                "goal_period": r["goal_period"], "slope": r["projection_slope"], "first_period": r["projection_first"],
+                "last_period": r["projection_last"], "n_periods": r["projection_periods"]}
+            chance = "" if pd.isna(r["probability_goal_met"]) else \
+                f"; chance of meeting the goal {percent(r['probability_goal_met'])}"
+            out.append(target_trajectory(
+                self.tracker.series[r["id"]], baseline=(r["baseline_period"], r["baseline_value"]),
+                goal=(r["goal_period"], r["goal_value"]), unit=str(r["unit"]), area_name=self.area,
+                projection=projection, title=textwrap.fill(f"{r['name']}: {r['progress']}{chance}", 55)))
+        return out
+
+    def projection_note(self) -> report.Block:
+        """How the projection to the goal year is made, and what it is not, as a method callout."""
+        return report.callout_block(PROJECTION_METHOD + " DEMO rows are never projected.", "method")
 
     def neighbour_table(self):
         """The area against its CIPFA nearest neighbours (:meth:`OutcomesTracker.neighbours`) as a report table;

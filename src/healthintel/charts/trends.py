@@ -1,4 +1,5 @@
-"""Trend charts for the outcomes tracker: values over time with CIs and comparator, and target trajectories.
+"""Trend charts for the outcomes tracker: values over time with CIs and comparator, and target trajectories
+(with the projection of the recent trend to the goal, :func:`draw_projection`).
 
 Periods are placed by time: a period missing from a series (the NCMP's 2020/21) is a gap, labelled "(no data)",
 where the lines break (:func:`period_positions`, :func:`broken_line`); points coloured by their comparison with
@@ -8,6 +9,8 @@ England come with their colour key.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +20,7 @@ from ..errors import InvalidInputError
 from ..frames import require_columns
 from .base import MISSING_TEXT, PALETTE, Chart, benchmark_key, finish, fit_title, fmt, legend_below, plt
 
-__all__ = ["trend", "target_trajectory", "period_positions", "broken_line", "BENCHMARK_COLOURS"]
+__all__ = ["trend", "target_trajectory", "period_positions", "broken_line", "draw_projection", "BENCHMARK_COLOURS"]
 
 #: Fingertips benchmark label -> palette colour (spine-chart colours, fingertipscharts ``scale_fill_phe``).
 BENCHMARK_COLOURS = {
@@ -215,6 +218,43 @@ def _period_axis(ax, x: np.ndarray, labels: list[str], missing: list[tuple[int, 
             tick.set_gid("missing-period")
 
 
+def _start_year(label: Any) -> float:
+    return float(parse_period(label)[0])
+
+
+def draw_projection(ax, projection: Mapping[str, Any] | None, unit: str = "") -> str:
+    """Draw a projection of the recent linear trend on a year axis; returns the sentence for the alt text.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+        An axes whose x axis is the start year of each period.
+    projection : mapping or None
+        One row of :func:`healthintel.compare.forecast` (``projected_value``, ``lower_pi``, ``upper_pi``,
+        ``slope``, ``goal_period``, ``first_period``, ``last_period``, ``n_periods``). Nothing is drawn (and
+        ``""`` returned) when it is None or has no projected value.
+
+    Notes
+    -----
+    The fitted line is drawn dotted from the first fitted period to the goal period's start year, and the 95%
+    prediction interval as a whisker at the goal year, ending in a diamond at the projected value.
+    """
+    if projection is None or pd.isna(projection.get("projected_value", np.nan)):
+        return ""
+    value, slope = float(projection["projected_value"]), float(projection["slope"])
+    lo, hi = float(projection["lower_pi"]), float(projection["upper_pi"])
+    x1, x0 = _start_year(projection["goal_period"]), _start_year(projection["first_period"])
+    text = (f"{fmt(value, 1, unit)} (95% prediction interval {fmt(lo, 1, unit)} to {fmt(hi, 1, unit)}) in "
+            f"{projection['goal_period']}")
+    ax.plot([x0, x1], [value - slope * (x1 - x0), value], color=PALETTE["area"], linestyle=":", linewidth=1.6,
+            zorder=2, label=f"Projection of recent trend: {_fmt(value)} in {projection['goal_period']}")
+    ax.errorbar([x1], [value], yerr=[[value - lo], [hi - value]], fmt="D", color=PALETTE["area"],
+                ecolor=PALETTE["area"], elinewidth=1.2, capsize=4, markersize=5, zorder=3,
+                label="95% prediction interval")
+    return (f" Dotted: the recent linear trend ({int(projection['n_periods'])} periods, "
+            f"{projection['first_period']} to {projection['last_period']}) projected to {text}.")
+
+
 def target_trajectory(
     data: pd.DataFrame,
     *,
@@ -226,6 +266,7 @@ def target_trajectory(
     unit: str = "",
     area_name: str = "Area",
     dps: int = 1,
+    projection: Mapping[str, Any] | None = None,
     figsize=(5.5, 3.0),
 ) -> Chart:
     """Actual values against the straight line from baseline to goal (the required trajectory).
@@ -239,12 +280,16 @@ def target_trajectory(
     dps : int
         Decimal places of the goal and baseline in the legend and alt text (a computed goal such as
         80.9081 reads 80.9).
+    projection : mapping, optional
+        One row of :func:`healthintel.compare.forecast` for the series: the recent linear trend projected to
+        the goal period with its 95% prediction interval, drawn beside the trajectory (:func:`draw_projection`).
 
     Returns
     -------
     Chart
         Two lines on a year axis: the dashed goal trajectory (2 points) and the actual values (one point per
-        period), with the goal marked.
+        period), with the goal marked; with ``projection``, the dotted projection and its interval at the goal
+        year.
     """
     require_columns(data, period=period, value=value)
     d = _ordered(data, period).dropna(subset=[value])
@@ -259,6 +304,7 @@ def target_trajectory(
                zorder=3, label="Goal")
     ax.plot(*broken_line(d["_start"], d[value]), color=PALETTE["area"], marker="o", linewidth=1.5, label=area_name,
             zorder=2)
+    projected = draw_projection(ax, projection, unit)
     ax.set_xlabel("Year (start of period)")
     ax.set_ylabel(unit or value)
     ax.set_title(fit_title(title or "Progress to goal", figsize[0]))
@@ -267,5 +313,5 @@ def target_trajectory(
     latest = (f"latest {d[value].iloc[-1]:,.1f} in {d[period].iloc[-1]}" if len(d) else "no values yet")
     alt = (f"Chart of {title or value} for {area_name}: required straight-line trajectory from "
            f"{fmt(baseline[1], dps)} ({baseline[0]}) to {fmt(goal[1], dps)} ({goal[0]}) {unit}, and actual values, "
-           f"{latest}.")
+           f"{latest}.{projected}")
     return finish(fig, alt, title)

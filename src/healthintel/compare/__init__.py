@@ -13,7 +13,10 @@ including the first user's own derived ones that no public tool benchmarks:
   probability that the goal is met;
 - :func:`area_targets`, :func:`published_series` — one area's goals with baselines fixed from published values
   (one source of truth for each goal) and its real published series of a registry indicator;
-- :func:`outcomes_tracker` — every outcome indicator of an area with benchmark, trend, progress and neighbours.
+- :func:`outcomes_tracker` — every outcome indicator of an area with benchmark, trend, progress, neighbours and
+  the projection of each real series to its goal;
+- :func:`area_priorities` — the indicators significantly worse than England and not improving, and the goals
+  unlikely to be met, ranked.
 
 Public names are loaded lazily.
 """
@@ -28,6 +31,9 @@ from ..polarity import parse_polarity as parse_polarity  # re-exported
 # ``compare.benchmark`` (the submodule) first would leave ``compare.benchmark`` the module, not the function.
 from .benchmark import benchmark as benchmark
 
+# ``forecast`` likewise (the tracker imports the submodule, which would otherwise shadow the lazy function).
+from .forecast import forecast as forecast
+
 _EXPORTS = {
     "quintile_benchmark": "benchmark",
     "recent_trend": "trend",
@@ -37,11 +43,11 @@ _EXPORTS = {
     "kpi_dashboard": "kpi",
     "kpi_dashboard_frames": "kpi",
     "outcomes_tracker": "tracker",
-    "forecast": "forecast",
     "area_targets": "published",
     "published_series": "published",
+    "area_priorities": "priorities",
 }
 
-__all__ = sorted([*_EXPORTS, "benchmark", "parse_period", "parse_polarity"])
+__all__ = sorted([*_EXPORTS, "benchmark", "forecast", "parse_period", "parse_polarity"])
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -41,22 +41,24 @@ level is seeded by area. Demo rows say
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import AreaNotCoveredError, FingertipsError, FingertipsOfflineError, InvalidInputError
+from ..errors import AreaNotCoveredError, FingertipsError, FingertipsOfflineError, InvalidInputError, SuppressionWarning
 from ..geography import Area, normalise_name, resolve_area
 from ..polarity import HIGH_IS_GOOD, LOW_IS_GOOD
 from ..sources.published import FINGERTIPS_EXTRACTS, _period_label
 from .benchmark import benchmark
+from .forecast import forecast
 from .published import STRATEGY_LABEL, area_targets, england_series, published_series
 from .targets import load_targets, target_progress
 from .trend import recent_trend
 
 __all__ = ["outcomes_tracker", "OutcomesTracker", "DEMO_LABEL", "SOURCES", "NEIGHBOUR_COLUMNS", "BASELINE_ONLY",
-           "tracked_area", "STRATEGY_LABEL"]
+           "tracked_area", "STRATEGY_LABEL", "PROJECTION_COLUMNS", "DEMO_PROJECTION", "NO_GOAL_PROJECTION"]
 
 DEMO_LABEL = "DEMO – not real"
 #: Progress of a real row whose latest published value is the baseline itself (no progress to judge yet).
@@ -106,6 +108,15 @@ _DEMO_BASE = {"G.1": 100.0, "G.2-LE-M": 79.0, "G.2-LE-F": 83.0, "G.2-SII-M": 9.5
 #: Relative spread of a demo area's level around England's (life expectancy varies little between areas).
 _DEMO_SPREAD = {"life_expectancy": 0.015}
 _TRENDABLE = {"proportion": "proportion", "dsr": "dsr", "crude_rate": "crude_rate"}
+#: Columns :func:`outcomes_tracker` adds from :func:`~healthintel.compare.forecast` (the recent linear trend of the
+#: real published series projected to the goal period): projection, 95% prediction interval, probability that
+#: the goal is met, periods fitted (first and last) and why there is no projection ("" when there is one).
+PROJECTION_COLUMNS = ["projected_value", "lower_pi", "upper_pi", "probability_goal_met", "projection_slope",
+                      "projection_periods", "projection_first", "projection_last", "projection_reason"]
+#: ``projection_reason`` of a DEMO row: demo values are never projected.
+DEMO_PROJECTION = "demo values: not projected"
+#: ``projection_reason`` of a context indicator (no goal period in the strategy).
+NO_GOAL_PROJECTION = "no goal in the strategy: not projected"
 
 
 def _seed(*parts) -> int:
@@ -534,23 +545,27 @@ def outcomes_tracker(area: str, *, targets: pd.DataFrame | None = None, source: 
     Returns
     -------
     OutcomesTracker
-        ``rows`` — one row per indicator (registry entries, then context indicators with real values):
-        ``id``, ``name``, ``unit``, ``source`` (the latest value's label: "Fingertips 90366 (published)",
-        "Strategy baseline (published)" or "DEMO – not real"), ``real``, ``registry`` (False for context rows),
-        ``origin`` ("fingertips" API, "mirror" or "demo"), ``period`` (of the latest value), ``value``,
-        ``lower_ci``, ``upper_ci`` (published 95% limits where the copy has them), ``england`` (England's
-        published value for that period), ``benchmark`` (Fingertips' own published label for real rows, else the
-        CI-overlap benchmark where CIs are published; CI overlap for demo rows), ``trend`` (:func:`recent_trend`;
-        "Cannot be calculated" where CIs or counts are not published), ``catalog_id``, ``goal_value``,
-        ``goal_period``, ``goal_text``, ``required_value``, ``progress`` (:func:`target_progress`; "baseline
-        only", "demo (…)") and ``progress_note``; ``series`` — the per-period values behind each chart (with
-        ``origin_label`` and ``catalog_id`` per point); ``sources`` — catalog ids of the mirror files used;
-        ``fingertips_requests`` — the
-        provenance records of the API requests (nearest neighbours and indicator data); ``notes`` — requests
-        that could not be answered (fallbacks to the mirror; a missing neighbour comparison);
-        ``nearest_neighbours``, ``neighbour_values``, :meth:`~OutcomesTracker.neighbours` and
-        ``neighbour_note`` — the comparison with the area's CIPFA nearest neighbours (``source="fingertips"``
-        only; none for "Kent and Medway").
+        ``rows`` — one row per indicator (registry entries, then context indicators with real values): ``id``, ``name``,
+        ``unit``, ``source`` (the latest value's label: "Fingertips 90366 (published)", "Strategy baseline (published)"
+        or "DEMO – not real"), ``real``, ``registry`` (False for context rows), ``origin`` ("fingertips" API, "mirror"
+        or "demo"), ``period`` (of the latest value), ``value``, ``lower_ci``, ``upper_ci`` (published 95% limits where
+        the copy has them), ``england`` (England's published value for that period), ``benchmark`` (Fingertips' own
+        published label for real rows, else the CI-overlap benchmark where CIs are published; CI overlap for demo rows),
+        ``trend`` (:func:`recent_trend`; "Cannot be calculated" where CIs or counts are not published), ``catalog_id``,
+        ``goal_value``, ``goal_period``, ``goal_text``, ``baseline_period``, ``baseline_value`` (the goal's, fixed once
+        by :func:`~healthintel.compare.published.area_targets`; NaN when not published), ``required_value``,
+        ``progress`` (:func:`target_progress`; "baseline only", "demo (…)") and ``progress_note``, ``polarity``, and the
+        projection of the recent linear trend to the goal period (:data:`PROJECTION_COLUMNS`, from
+        :func:`~healthintel.compare.forecast` on the real published series: ``projected_value``,
+        ``lower_pi``/``upper_pi`` (95% prediction interval), ``probability_goal_met``, ``projection_slope`` (per year),
+        ``projection_periods`` (points fitted), ``projection_first`` / ``projection_last`` and ``projection_reason``:
+        "demo values: not projected", "no goal in the strategy: not projected" or forecast's reason such as "not enough
+        data: …"); ``series`` — the per-period values behind each chart (with ``origin_label`` and ``catalog_id`` per
+        point); ``sources`` — catalog ids of the mirror files used; ``fingertips_requests`` — the provenance records of
+        the API requests (nearest neighbours and indicator data); ``notes`` — requests that could not be answered
+        (fallbacks to the mirror; a missing neighbour comparison); ``nearest_neighbours``, ``neighbour_values``,
+        :meth:`~OutcomesTracker.neighbours` and ``neighbour_note`` — the comparison with the area's CIPFA nearest
+        neighbours (``source="fingertips"`` only; none for "Kent and Medway").
 
     Notes
     -----
@@ -605,10 +620,11 @@ def _progress(ind: pd.Series, s: pd.DataFrame, goals: pd.DataFrame, real: bool) 
     values; "no target set" for context indicators."""
     if str(ind["id"]).startswith("ctx-"):
         return {"goal_value": np.nan, "goal_period": "", "goal_text": "–", "progress": "no target set",
-                "progress_note": "", "required_value": np.nan}
+                "progress_note": "", "required_value": np.nan, "baseline_period": "", "baseline_value": np.nan}
     goal = goals[goals["id"] == ind["id"]]
     p = target_progress(s.assign(id=ind["id"]), goal, baseline_from_data=False).iloc[0]
-    out = p[["goal_value", "goal_period", "progress", "progress_note", "required_value"]].to_dict()
+    out = p[["goal_value", "goal_period", "progress", "progress_note", "required_value", "baseline_period",
+             "baseline_value"]].to_dict()
     out["goal_text"] = goal["goal_text"].iloc[0]
     if not real:
         out["progress"] = f"demo ({out['progress']})"
@@ -633,12 +649,55 @@ def _row(ind: pd.Series, place: Area, goals: pd.DataFrame, api) -> tuple[dict, p
                       method="weighted_regression", missing_ci="cannot").iloc[0]
     last = s.dropna(subset=["value"]).iloc[-1]
     row = {"id": ind["id"], "name": ind["name"], "unit": ind["unit"], "source": last["origin_label"], "real": real,
-           "registry": not str(ind["id"]).startswith("ctx-"), "origin": origin, "period": last["period"],
+           "registry": not str(ind["id"]).startswith("ctx-"), "origin": origin, "polarity": ind["polarity"],
+           "period": last["period"],
            "value": last["value"], "lower_ci": last["lower_ci"], "upper_ci": last["upper_ci"],
            "england": last["england"], "benchmark": last["benchmark"], "trend": tr["trend"],
            "trend_reason": tr["reason"], "catalog_id": last["catalog_id"],
            **_progress(ind, s, goals, real)}
     return row, s
+
+
+def _projection_reasons(frame: pd.DataFrame) -> np.ndarray:
+    """Why a row is not projected before any fit: demo values, a context indicator, or no goal period."""
+    no_period = frame["goal_period"].isna() | (frame["goal_period"].astype(str).str.strip() == "")
+    return np.select([~frame["real"].astype(bool), ~frame["registry"].astype(bool), no_period],
+                     [DEMO_PROJECTION, NO_GOAL_PROJECTION, "no goal period: not projected"], default="")
+
+
+def _with_projections(frame: pd.DataFrame, series: dict) -> pd.DataFrame:
+    """``frame`` with :data:`PROJECTION_COLUMNS`: every real registry row's published series (the points with a
+    value and 95% CI; the strategy's baseline, which has no CI, is counted but not fitted) projected to its goal
+    period by one :func:`~healthintel.compare.forecast` call over all of them (``by="id"``).
+
+    A row without a projection says why in ``projection_reason`` (demo values, no goal, or forecast's own reason,
+    e.g. "not enough data: 1 period(s) with a value and CI, 5 needed"); the table shows that reason, so the
+    forecast's per-row warning is not repeated here.
+    """
+    out = frame.assign(projected_value=np.nan, lower_pi=np.nan, upper_pi=np.nan, probability_goal_met=np.nan,
+                       projection_slope=np.nan, projection_periods=0, projection_first=None, projection_last=None)
+    if out.empty:
+        return out.assign(projection_reason=pd.Series(dtype=object))
+    out["projection_reason"] = _projection_reasons(out)
+    todo = out[out["projection_reason"] == ""]
+    if todo.empty:
+        return out
+    long = pd.concat([series[r.id][["period", "value", "lower_ci", "upper_ci"]].assign(
+        id=r.id, goal_period=str(r.goal_period), goal=r.goal_value, polarity=r.polarity)
+        for r in todo.itertuples()], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SuppressionWarning)
+        fc = forecast(long, period="period", value="value", lower_ci="lower_ci", upper_ci="upper_ci",
+                      goal_period="goal_period", goal="goal", polarity="polarity", by="id").set_index("id")
+    at = out.index[out["projection_reason"] == ""]
+    ids = out.loc[at, "id"]
+    for column, source in (("projected_value", "projected_value"), ("lower_pi", "lower_pi"),
+                           ("upper_pi", "upper_pi"), ("probability_goal_met", "probability_goal_met"),
+                           ("projection_slope", "slope"), ("projection_periods", "n_periods"),
+                           ("projection_first", "first_period"), ("projection_last", "last_period"),
+                           ("projection_reason", "reason")):
+        out.loc[at, column] = fc.loc[ids, source].to_numpy()
+    return out
 
 
 def _track(area: str, targets, api) -> OutcomesTracker:
@@ -659,7 +718,7 @@ def _track(area: str, targets, api) -> OutcomesTracker:
             nn_values.append(pd.concat([own, api.neighbour_values(ind, place.name, row["period"])],
                                        ignore_index=True)
                              .assign(id=ind["id"], name=ind["name"], polarity=ind["polarity"], period=row["period"]))
-    frame = pd.DataFrame(rows)
+    frame = _with_projections(pd.DataFrame(rows), series)
     if api is None:
         return OutcomesTracker(area=place.name, rows=frame, series=series, sources=sources)
     nn = api.neighbours(place.name)

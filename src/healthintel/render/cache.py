@@ -31,6 +31,9 @@ from healthintel import config
 
 #: The recorded value (``report.record``) in which a chapter lists the files it read outside ``data/raw``.
 INPUTS_RECORD = "render_inputs"
+#: The checksum recorded for an input that did not exist when the chapter ran (e.g. a chapter's figures.json the
+#: area overview looked for).
+MISSING = "missing"
 HASH_SUFFIX = ".hash"
 HASH_VERSION = 1
 _DATA_SUFFIXES = {".py", ".yaml", ".yml", ".j2", ".css", ".json", ".csv", ".tpl"}
@@ -91,20 +94,23 @@ def _file_sha(path: str) -> str | None:
 
 
 def inputs_of(nb) -> list[dict[str, str]]:
-    """The ``render_inputs`` an executed notebook recorded, each ``{"path", "sha256"}`` (``[]`` when none)."""
+    """The ``render_inputs`` an executed notebook recorded, each ``{"path", "sha256"}`` (``[]`` when none);
+    ``sha256`` is :data:`MISSING` for an input that did not exist (its appearing re-renders the chapter)."""
     from healthintel.report import recorded_values
 
     listed = recorded_values(nb).get(INPUTS_RECORD) or []
     out = []
     for item in listed if isinstance(listed, list) else []:
         if isinstance(item, dict) and item.get("path"):
-            out.append({"path": str(item["path"]), "sha256": str(item.get("sha256") or _file_sha(item["path"]))})
+            sha = item.get("sha256") or _file_sha(item["path"]) or MISSING
+            out.append({"path": str(item["path"]), "sha256": str(sha)})
     return out
 
 
 def inputs_current(inputs: list[dict[str, str]]) -> bool:
-    """True when every recorded input still has the checksum it had when the report was rendered."""
-    return all(_file_sha(item["path"]) == item["sha256"] for item in inputs)
+    """True when every recorded input still has the checksum it had when the report was rendered (an input
+    recorded as :data:`MISSING` must still be missing)."""
+    return all((_file_sha(item["path"]) or MISSING) == item["sha256"] for item in inputs)
 
 
 def hash_path(out_dir: Path, slug: str) -> Path:

@@ -240,7 +240,9 @@ def render_chapter(
     error: str | None = None
     executed = None
     try:
-        with _environment(disclosure_module.THRESHOLD_ENV, str(threshold)):
+        # the kernel's reports folder is this run's: a chapter that reads other reports (area_overview) finds them
+        with _environment(disclosure_module.THRESHOLD_ENV, str(threshold)), \
+                _environment("HEALTHINTEL_REPORTS_DIR", str(out_dir.parent)):
             executed = papermill.execute_notebook(
                 str(source),
                 str(tmp),

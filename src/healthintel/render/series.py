@@ -322,6 +322,54 @@ def _preflight(specs: list[dict], todo: list[int], kw: dict) -> None:
     check_kernel(kw.get("kernel", config.KERNEL_NAME))
 
 
+#: Chapters that read the other chapters' reports of their area (their figures.json): rendered in a second wave,
+#: once every other chapter of the run has finished, so they read this run's figures.
+LATE_CHAPTERS = frozenset({"area_overview"})
+
+
+def waves(specs: list[dict]) -> list[list[int]]:
+    """Indices of ``specs`` in the order they run: every chapter first, then :data:`LATE_CHAPTERS` (each wave in
+    the order given; empty waves left out)."""
+    first = [i for i, spec in enumerate(specs) if spec["chapter"] not in LATE_CHAPTERS]
+    second = [i for i, spec in enumerate(specs) if spec["chapter"] in LATE_CHAPTERS]
+    return [wave for wave in (first, second) if wave]
+
+
+def _run_in_process(specs: list[dict], todo: list[int], kw: dict, results: list, bar: _Progress) -> None:
+    for i in todo:
+        try:
+            result = _run(specs[i], kw)
+        except Exception as exc:
+            result = _crashed(specs[i], exc, kw)
+        results[i] = result
+        bar.done(result)
+
+
+def _render_wave(specs: list[dict], wave: list[int], results: list, bar: _Progress, *, jobs: int | None,
+                 scheduler: str | None, force: bool, kw: dict) -> None:
+    """Render the specs of one wave: the unchanged ones come back skipped (checked now, after any earlier wave
+    wrote the files they read); the rest run on the pool, dask or in this process."""
+    todo = []
+    for i in wave:
+        results[i] = None if force else _unchanged(specs[i], kw)
+        if results[i] is None:
+            todo.append(i)
+        else:
+            bar.done(results[i])
+    if not todo:
+        return
+    todo = _longest_first(specs, todo, kw)
+    _preflight(specs, todo, kw)
+    kw = {**kw, "force": True}  # already checked here: the workers render what they are given
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    if scheduler:
+        _run_on_dask(specs, todo, kw, scheduler, workers, results, bar)
+    elif workers == 1:
+        _run_in_process(specs, todo, kw, results, bar)
+    else:
+        _run_on_pool(specs, todo, kw, workers, results, bar)
+
+
 def render_series(
     jobs_spec: list[dict],
     *,
@@ -344,6 +392,10 @@ def render_series(
     cluster: the workers need healthintel, the kernel and the same paths (shared disk).
     ``kw`` goes to :func:`~healthintel.render.render_chapter` (``reports_dir``, ``notebooks_dir``, ``kernel``,
     ``timeout``).
+
+    The chapters of :data:`LATE_CHAPTERS` (the area overview, which reads the other chapters' figures.json) run
+    in a second wave after all the others (:func:`waves`); whether one is unchanged is decided after the first
+    wave, so an overview whose inputs were re-rendered now is rendered again.
     """
     if executor not in EXECUTORS:
         raise RenderError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
@@ -353,34 +405,10 @@ def render_series(
     if not specs:
         return []
     results: list[ChapterResult | None] = [None] * len(specs)
-    todo = []
-    for i, spec in enumerate(specs):
-        results[i] = None if force else _unchanged(spec, kw)
-        if results[i] is None:
-            todo.append(i)
-    todo = _longest_first(specs, todo, kw)
     bar = _Progress(len(specs), progress)
     try:
-        for result in results:
-            if result is not None:
-                bar.done(result)
-        if todo:
-            _preflight(specs, todo, kw)
-            kw = {**kw, "force": True}  # already checked here: the workers render what they are given
-            workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-            if scheduler:
-                _run_on_dask(specs, todo, kw, scheduler, workers, results, bar)
-            elif workers == 1:
-                for i in todo:
-                    spec = specs[i]
-                    try:
-                        result = _run(spec, kw)
-                    except Exception as exc:
-                        result = _crashed(spec, exc, kw)
-                    results[i] = result
-                    bar.done(result)
-            else:
-                _run_on_pool(specs, todo, kw, workers, results, bar)
+        for wave in waves(specs):
+            _render_wave(specs, wave, results, bar, jobs=jobs, scheduler=scheduler, force=force, kw=kw)
     finally:
         bar.close()
     return [r for r in results if r is not None]

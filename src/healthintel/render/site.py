@@ -1,5 +1,8 @@
-"""``reports/index.html``: the latest result of every chapter × area with its status and links (HTML, PDF,
-executed notebook), merged across runs via index.json; ``--prune`` removes stale rows and their files."""
+"""The report site: ``reports/index.html`` leads with one card per area (its headline figures from the reports'
+figures.json, a link to the area overview, and each chapter with its status, report and PDF);
+``reports/status.html`` lists the latest result of every chapter × area with its status and links (HTML, PDF,
+executed notebook, run time, error). Both are rebuilt from index.json, merged across runs; ``--prune`` removes
+stale rows and their files."""
 
 from __future__ import annotations
 
@@ -20,6 +23,11 @@ from healthintel.render.export import TEMPLATES_DIR, atomic_write, git_commit, s
 
 STATE_FILE = "index.json"
 INDEX_FILE = "index.html"
+STATUS_FILE = "status.html"
+#: The chapter whose report is an area's overview (linked from the area's card).
+OVERVIEW = "area_overview"
+#: Headline figures shown on an area's card.
+CARD_FIGURES = 3
 LOCK_FILE = "index.lock"
 STATE_VERSION = 1
 
@@ -88,7 +96,8 @@ def _locked(root: Path):
 
 def write_index(results: Iterable[ChapterResult], reports_dir: str | Path | None = None, *,
                 keep: set[tuple[str, str]] | None = None) -> Path:
-    """Merge ``results`` into ``reports/index.json`` and (re)write ``reports/index.html``; returns its path.
+    """Merge ``results`` into ``reports/index.json`` and (re)write ``reports/index.html`` (one card per area) and
+    ``reports/status.html`` (every report's status); returns the path of index.html.
 
     The index holds the latest result of each chapter × report (slug, from the area's official name): a chapter
     rendered now replaces its earlier entry, so a success replaces an earlier failure and ``kent``/``E10000016``
@@ -176,20 +185,11 @@ def _write_index(results: list[ChapterResult], root: Path, keep: set[tuple[str, 
         json.dumps({"version": STATE_VERSION, "updated_at": now, "entries": entries}, indent=2, default=str) + "\n",
     )
 
-    chapters: dict[str, dict] = {}
-    for entry in sorted(entries.values(), key=lambda e: (str(e.get("area") or e.get("slug")).casefold(),
-                                                         str(e.get("period") or ""))):
-        group = chapters.setdefault(entry["chapter"], {"chapter": entry["chapter"], "title": None, "rows": []})
-        group["title"] = group["title"] or entry.get("title")
-        group["rows"].append(entry)
-        group["has_period"] = group.get("has_period") or entry.get("period") not in (None, "")
-        group["has_pdf"] = group.get("has_pdf") or bool(entry.get("pdf") or entry.get("pdf_error"))
     values = list(entries.values())
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True
     )
-    page = env.get_template("index.html.j2").render(
-        chapters=sorted(chapters.values(), key=lambda g: str(g["title"] or g["chapter"]).casefold()),
+    common = dict(
         total=len(values),
         ok=sum(e["status"] == "ok" for e in values),
         failed=sum(e["status"] != "ok" for e in values),
@@ -198,4 +198,69 @@ def _write_index(results: list[ChapterResult], root: Path, keep: set[tuple[str, 
         version=healthintel.__version__,
         commit=git_commit(),
     )
+    atomic_write(root / STATUS_FILE, env.get_template("status.html.j2").render(chapters=_chapter_groups(entries),
+                                                                               **common))
+    page = env.get_template("index.html.j2").render(areas=area_cards(entries, root), **common)
     return atomic_write(root / INDEX_FILE, page)
+
+
+def _by_area(entry: dict) -> tuple[str, str]:
+    return str(entry.get("area") or entry.get("slug")).casefold(), str(entry.get("period") or "")
+
+
+def _chapter_groups(entries: dict[str, dict]) -> list[dict]:
+    """The status page's groups: one per chapter (by title), its rows in area order."""
+    chapters: dict[str, dict] = {}
+    for entry in sorted(entries.values(), key=_by_area):
+        group = chapters.setdefault(entry["chapter"], {"chapter": entry["chapter"], "title": None, "rows": []})
+        group["title"] = group["title"] or entry.get("title")
+        group["rows"].append(entry)
+        group["has_period"] = group.get("has_period") or entry.get("period") not in (None, "")
+        group["has_pdf"] = group.get("has_pdf") or bool(entry.get("pdf") or entry.get("pdf_error"))
+    return sorted(chapters.values(), key=lambda g: str(g["title"] or g["chapter"]).casefold())
+
+
+def _document(root: Path, entry: dict) -> dict | None:
+    """The figures.json of an entry's report (None when it failed, has none, or it cannot be read)."""
+    if entry.get("status") != "ok":
+        return None
+    try:
+        document = json.loads((root / str(entry["chapter"]) / f"{entry['slug']}.figures.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _card_figures(root: Path, rows: list[dict]) -> list[dict]:
+    """Up to :data:`CARD_FIGURES` headline figures of an area: the overview's own choice (its figures.json
+    ``headline``, real first) when it has one, else the same choice made from the chapters' figures.json."""
+    from healthintel.headlines import CHAPTER_TITLES, ci_text, figure_text, headline_entries
+
+    overview = next((r for r in rows if r["chapter"] == OVERVIEW), None)
+    document = _document(root, overview) if overview else None
+    headline = document.get("headline") if document else None
+    if not isinstance(headline, list):
+        documents = {r["chapter"]: d for r in rows if not r.get("period") and (d := _document(root, r)) is not None}
+        headline = headline_entries(documents)
+    return [{"value": figure_text(f, ci=False, period=False), "ci": ci_text(f),
+             "label": f.get("label", f.get("name", "")), "period": f.get("period", ""), "real": bool(f.get("real")),
+             "chapter": CHAPTER_TITLES.get(str(f.get("chapter")), str(f.get("chapter")))}
+            for f in headline[:CARD_FIGURES] if isinstance(f, dict)]
+
+
+def area_cards(entries: dict[str, dict], root: Path) -> list[dict]:
+    """The index's cards: one per area (``name``, ``overview`` link, ``figures``, ``chapters`` rows), the areas
+    with an overview first, then the others, each group in alphabetical order."""
+    areas: dict[str, list[dict]] = {}
+    for entry in sorted(entries.values(), key=_by_area):
+        areas.setdefault(str(entry.get("area") or entry.get("slug")), []).append(entry)
+    cards = []
+    for name, rows in areas.items():
+        rows = sorted(rows, key=lambda r: (r["chapter"] != OVERVIEW, str(r.get("title") or r["chapter"]).casefold(),
+                                           str(r.get("period") or "")))
+        overview = next((r for r in rows if r["chapter"] == OVERVIEW and r.get("status") == "ok" and r.get("html")),
+                        None)
+        cards.append({"name": name, "overview": overview["html"] if overview else None,
+                      "figures": _card_figures(root, rows),
+                      "chapters": [{**r, "title": r.get("title") or r["chapter"]} for r in rows]})
+    return sorted(cards, key=lambda c: (c["overview"] is None, c["name"].casefold()))
