@@ -42,7 +42,7 @@ def kent_obesity():
 
 def test_life_expectancy_targets_are_projected_from_the_chapter_series(medway_le):
     ch = medway_le
-    table = ch.targets_table().data.set_index("name")
+    table = ch.targets_table().data.set_index("Target")
     targets = ch.targets.set_index("id")
     for sex in ("Male", "Female"):
         trend = ch.trend[(ch.trend["sex"] == sex) & (ch.trend["le_age"] == 0)]
