@@ -73,30 +73,41 @@ def data_fetch(
     dataset: list[str] | None = typer.Option(None, "--dataset", "-d", help="Catalog id (repeatable); all if omitted."),
     mirror: Path | None = typer.Option(
         None, help="Local mirror folder (default $HEALTHINTEL_DATA_MIRROR or ../shared/data)."),
-    no_mirror: bool = typer.Option(False, "--no-mirror", help="Ignore any local mirror; download instead."),
+    no_mirror: bool = typer.Option(False, "--no-mirror", help="Ignore any local mirror; download from the publishers."),
     offline: bool = typer.Option(False, help="Never use the network."),
-    force: bool = typer.Option(False, help="Fetch again even when data/raw holds a verified copy."),
+    force: bool = typer.Option(False, help="Fetch again even when data/raw holds a verified copy; download the "
+                                           "publishers' files afresh; set a corrupt MANIFEST.json aside."),
+    timeout: float = typer.Option(60.0, help="Seconds a download may wait for the server."),
 ) -> None:
-    """Copy (or download) every catalogued file into data/raw, verifying checksums; writes MANIFEST.json."""
-    from ..sources.catalog import catalog, fetch
+    """Get every catalogued file into data/raw: already there, else the mirror, else the publisher's download
+    (converted and checked); writes MANIFEST.json."""
+    from ..sources.catalog import catalog
+    from ..sources.fetch import fetch
 
     ids = dataset or list(catalog())
-    _manifest_files()  # a corrupt manifest is named before anything is fetched
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
                   transient=False) as progress:
         task = progress.add_task("Fetching data", total=len(ids))
         try:
             records = fetch(ids, mirror=None if no_mirror else (mirror or "default"), offline=offline, force=force,
-                            progress=lambda rec: progress.advance(task))
+                            timeout=timeout, progress=lambda rec: progress.advance(task),
+                            notice=lambda text: progress.console.print(f"[yellow]note:[/yellow] {text}",
+                                                                       soft_wrap=True, highlight=False))
         except HealthIntelError as exc:
+            done = getattr(exc, "records", None)
+            if done:
+                console.print(_fetch_summary(done))
             code, message = classify(exc)
             console.print(f"[red]error:[/red] {' '.join(message.split())}", soft_wrap=True, highlight=False)
             raise typer.Exit(code) from None
+    console.print(_fetch_summary(records))
+
+
+def _fetch_summary(records) -> str:
     counts: dict[str, int] = {}
     for r in records:
         counts[r.action] = counts.get(r.action, 0) + 1
-    console.print(f"{len(records)} dataset(s) verified in data/raw: " +
-                  ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return f"{len(records)} dataset(s) verified in data/raw: " + ", ".join(f"{v} {k}" for k, v in counts.items())
 
 
 def _register_render(target: typer.Typer = app) -> None:
