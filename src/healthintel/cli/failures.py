@@ -26,7 +26,7 @@ import os
 import typer
 
 from ..errors import (
-    ChecksumMismatchError, CorruptFileError, FingertipsConnectionError, FingertipsDecodingError, FingertipsError,
+    ChecksumMismatchError, CorruptFileError, FingertipsConnectionError, FingertipsDecodingError,
     FingertipsRedirectError, FingertipsTimeoutError, HealthIntelError, InvalidInputError, StorageError,
 )
 
@@ -62,7 +62,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
         return EXIT_STORAGE, str(exc)
     if isinstance(exc, CorruptFileError | ChecksumMismatchError):
         return EXIT_CORRUPT, str(exc)
-    if isinstance(exc, _NETWORK) or (isinstance(exc, FingertipsError) and getattr(exc, "transient", False)):
+    if isinstance(exc, _NETWORK) or (isinstance(exc, HealthIntelError) and getattr(exc, "transient", False)):
         return EXIT_NETWORK, str(exc)
     if isinstance(exc, InvalidInputError):
         return EXIT_USAGE, str(exc)

@@ -61,7 +61,15 @@ _CORRUPT_SUFFIX = ".corrupt"
 
 
 class DownloadError(DataNotFoundError):
-    """A publisher's (or web mirror's) file could not be downloaded: HTTP error, timeout, refused connection."""
+    """A publisher's (or web mirror's) file could not be downloaded: HTTP error, timeout, refused connection.
+
+    ``transient`` is True for a timeout or a failed connection (worth trying again later; the command line exits
+    with its network code).
+    """
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 class FetchLockedError(HealthIntelError):
@@ -290,6 +298,19 @@ def _cache_name(url: str, suffix: str = "") -> str:
     return f"{hashlib.sha256(url.encode()).hexdigest()[:12]}-{stem}{suffix}"
 
 
+def _connection_reason(exc: Exception) -> str:
+    """The root cause of a requests ConnectionError in a few words."""
+    text = str(exc)
+    if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
+        return "its name could not be resolved: no network, or no DNS"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "reset" in text.lower():
+        return "connection reset"
+    match = re.search(r"Caused by \w+\((.*)\)\)?$", text)
+    return (match.group(1) if match else text)[:200]
+
+
 @dataclass
 class _Source:
     url: str
@@ -325,7 +346,13 @@ class _Downloader:
             reason = exc.response.reason if exc.response is not None else ""
             raise DownloadError(f"download from {real} failed: HTTP {code} {reason}".rstrip() + ".") from None
         except requests.exceptions.Timeout:
-            raise DownloadError(f"download from {real} failed: timed out after {self.timeout:g} s.") from None
+            raise DownloadError(f"download from {real} failed: timed out after {self.timeout:g} s. Try again later "
+                                "or with a longer --timeout.", transient=True) from None
+        except requests.exceptions.ConnectionError as exc:
+            raise DownloadError(f"download from {real} failed: could not connect to "
+                                f"{urllib.parse.urlsplit(real).netloc} ({_connection_reason(exc)}). Check the network "
+                                "connection (and HTTPS_PROXY if you use a proxy), or use a data mirror "
+                                "(HEALTHINTEL_DATA_MIRROR).", transient=True) from None
         except requests.exceptions.RequestException as exc:
             raise DownloadError(f"download from {real} failed: {type(exc).__name__}: {exc}.") from None
         except ValueError as exc:  # pooch: the bytes do not have the known hash
@@ -513,8 +540,8 @@ def _failure_error(failures: list[tuple[Dataset, HealthIntelError]], raw_dir: Pa
     """One error listing every dataset that failed (its class when they all failed alike)."""
     lines = "\n".join(f"  - {ds.id} ({ds.path}): {' '.join(str(exc).split())}" for ds, exc in failures)
     kinds = {type(exc) for _, exc in failures}
-    message = (f"{len(failures)} data file(s) could not be fetched into {raw_dir} (the others were, and "
-               f"{MANIFEST} records them):\n{lines}")
+    done = f" (the other {len(records)} were, and {MANIFEST} records them)" if records else ""
+    message = f"{len(failures)} data file(s) could not be fetched into {raw_dir}{done}:\n{lines}"
     if kinds == {_Unavailable}:
         message += ("\nEither point HEALTHINTEL_DATA_MIRROR at a copy of the project's data mirror (the folder "
                     "holding these paths, e.g. ../shared/data), or allow network access so the publishers' files "
@@ -527,6 +554,8 @@ def _failure_error(failures: list[tuple[Dataset, HealthIntelError]], raw_dir: Pa
     except TypeError:  # an error class with a different constructor
         err = DataNotFoundError(message)
     err.records = records  # type: ignore[attr-defined]
+    if all(getattr(exc, "transient", False) for _, exc in failures):
+        err.transient = True  # type: ignore[attr-defined]  # the network failed: worth trying again later
     return err
 
 
