@@ -455,7 +455,9 @@ def fingertips_extract(sources: Sequence[Path], spec: Mapping) -> Converted:
     ``unit``, ``value`` (rounded to ``round`` d.p.), ``compared_to_England`` and ``inequality`` (the sex for
     sex-split indicators, the deprivation quintile for quintile rows, else empty).
 
-    ``areas`` limits the rows (e.g. ``[England, Kent, Medway]``); ``indicator_names`` relabels indicator ids
+    ``areas`` limits the rows (e.g. ``[England, Kent, Medway]``); breakdown rows (a ``Category Type``) are kept
+    only when their type contains one of ``keep_categories`` (e.g. ``deprivation quintile``), so deciles, ethnic
+    groups and the like never reach the extract; ``indicator_names`` relabels indicator ids
     (``{90323: "Year 6 prevalence of obesity (including severe obesity)"}``); ``measure`` and ``unit`` are
     constants.
     """
@@ -465,6 +467,10 @@ def fingertips_extract(sources: Sequence[Path], spec: Mapping) -> Converted:
                                         "Compared to England value or percentiles")}, where=sources[0].name)
     if spec.get("areas"):
         rows = rows[rows["Area Code"].isin(_expand_areas(spec["areas"]))]
+    category_type = rows["Category Type"].astype("string").fillna("").str.strip()
+    wanted = [str(k).casefold() for k in spec.get("keep_categories") or []]
+    keep = (category_type == "") | category_type.str.casefold().map(lambda t: any(w in t for w in wanted))
+    rows = rows[keep.to_numpy(dtype=bool)]
     names = {int(k): v for k, v in (spec.get("indicator_names") or {}).items()}
     ids = pd.to_numeric(rows["Indicator ID"], errors="coerce").astype("Int64")
     has_category = rows["Category Type"].notna() & (rows["Category Type"].astype(str).str.strip() != "")
