@@ -16,6 +16,12 @@ from healthintel.sources import catalog as cat
 SMALL = ["lookup_ltla19_utla19", "lookup_ltla21_utla21", "imd2019_la_summary"]
 
 
+@pytest.fixture(autouse=True)
+def _download_cache(tmp_path, monkeypatch):
+    """Downloads go to a cache of the test's own, not the checkout's data/interim."""
+    monkeypatch.setenv("HEALTHINTEL_INTERIM_DIR", str(tmp_path / "interim"))
+
+
 def test_catalog_entries_are_complete():
     entries = cat.catalog()
     assert len(entries) >= 15

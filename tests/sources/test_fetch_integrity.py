@@ -265,3 +265,13 @@ def test_cli_exits_with_the_network_code_when_the_server_is_silent(raw, publishe
                              env={"HEALTHINTEL_RAW_DIR": str(raw)})
     assert res.exit_code == 4, res.output
     assert "timed out after 0.5 s" in res.output and "Try again later" in res.output
+
+
+def test_cli_names_a_full_disk_and_exits_3(raw, mirror, monkeypatch):
+    _failing_replace(monkeypatch, OSError, errno.ENOSPC, lambda dst: dst.endswith(".csv"))
+    res = CliRunner().invoke(app, ["data", "fetch", "-d", SMALL[0]],
+                             env={"HEALTHINTEL_RAW_DIR": str(raw), "HEALTHINTEL_DATA_MIRROR": str(mirror)})
+    assert res.exit_code == 3, res.output
+    assert "Traceback" not in res.output
+    (line,) = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
+    assert "no space left on the disk to write" in line and catalog.dataset(SMALL[0]).path in line

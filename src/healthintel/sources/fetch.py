@@ -466,9 +466,12 @@ def _write_converted(converted: Converted, ds: Dataset, target: Path) -> None:
         data = json.dumps(converted.geojson, ensure_ascii=False).encode("utf-8")
         _atomic_write(target, lambda fh: fh.write(data))
         return
-    assert converted.table is not None
-    compression = "gzip" if ds.path.endswith(".gz") else None
-    _atomic_write(target, lambda fh: converted.table.to_csv(fh, index=False, compression=compression))
+    table = converted.table
+    assert table is not None
+    if ds.path.endswith(".gz"):
+        _atomic_write(target, lambda fh: table.to_csv(fh, index=False, compression="gzip"))
+    else:
+        _atomic_write(target, lambda fh: table.to_csv(fh, index=False))
 
 
 def _from_publisher(ds: Dataset, spec: Mapping, target: Path, old: Mapping, opts: _Options) -> FetchRecord:
