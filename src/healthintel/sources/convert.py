@@ -318,10 +318,11 @@ def iod2025_file10(sources: Sequence[Path], spec: Mapping) -> Converted:
 
 # ------------------------------------------------------------------------------------------------ ONS population
 def sape_lsoa_syoa_by_sex(sources: Sequence[Path], spec: Mapping) -> Converted:
-    """ONS SAPE22DT2 (zip holding an xlsx with a sheet per sex, title rows above the header) -> the wide layout
+    """ONS SAPE22DT2 (``format: zip:<the xlsx in it>``, a sheet per sex, title rows above the header) -> the layout
     of the mirror: ``lsoa11_code``, ``lsoa11_name``, ``lad19_code``, ``lad19_name``, ``sex`` ("f"/"m"),
     ``all_ages``, ``0`` ... ``89``, ``90+``; sorted by LSOA code then sex."""
-    member = spec.get("member")
+    fmt = str(spec.get("format", ""))
+    member = fmt[4:] if fmt.startswith("zip:") else None
     frames = []
     for sex, sheet in (("f", spec.get("sheet_female", "Mid-2019 Females")),
                        ("m", spec.get("sheet_male", "Mid-2019 Males"))):
