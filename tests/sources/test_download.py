@@ -251,3 +251,17 @@ def test_entries_without_a_publisher_file_say_what_to_do(tmp_path, monkeypatch):
     assert "no publisher file to download" in msg and "committee paper" in msg
     assert "HEALTHINTEL_DATA_MIRROR" in msg and "kpi/public_health_kpis_2022_24.csv" in msg
 
+
+
+def test_an_html_page_or_an_arcgis_error_instead_of_the_file_is_named(publisher, tmp_path):
+    """A landing page served where the xlsx should be, and an ArcGIS error body, are errors naming the file."""
+    publisher.file(_url("imd2019_la_summary"), b"<!DOCTYPE html><html><body>Moved</body></html>")
+    publisher.file(_url("lookup_ltla19_utla19"), b'{"error": {"code": 400, "message": "Invalid URL"}}')
+    raw = tmp_path / "raw"
+    with pytest.raises(DataNotFoundError) as info:
+        fetch(["imd2019_la_summary", "lookup_ltla19_utla19"], raw_dir=raw, mirror=None)
+    msg = str(info.value)
+    assert "imd2019_la_summary (imd2019/humaniverse_imd2019_england_ltla19_summary.csv): File_10_-_IoD2019_Local_" \
+           "Authority_District_Summaries__lower-tier__.xlsx could not be converted" in msg
+    assert "returned an ArcGIS error" in msg and "Invalid URL" in msg
+    assert not list(raw.rglob("*.csv"))

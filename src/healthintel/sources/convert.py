@@ -520,11 +520,16 @@ def convert(name: str, sources: Sequence[Path], spec: Mapping) -> Converted:
             from None
     try:
         return func(sources, spec)
-    except HealthIntelError:
-        raise
+    except ConversionError as exc:
+        raise ConversionError(_plain_names(str(exc))) from None
     except (ValueError, KeyError, TypeError, OSError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise ConversionError(f"{', '.join(p.name for p in sources)} could not be converted by {name} "
-                              f"({type(exc).__name__}: {exc}).") from None
+        raise ConversionError(_plain_names(f"{', '.join(p.name for p in sources)} could not be converted by {name} "
+                                           f"({type(exc).__name__}: {exc}).")) from None
+
+
+def _plain_names(message: str) -> str:
+    """Messages name the official file, not its download-cache name (``<12 hex digits>-File_1_...xlsx``)."""
+    return re.sub(r"\b[0-9a-f]{12}-(?=\S)", "", message)
 
 
 # ------------------------------------------------------------------------------------------------ checks
