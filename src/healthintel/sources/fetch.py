@@ -476,7 +476,13 @@ def _write_converted(converted: Converted, ds: Dataset, target: Path) -> None:
 
 def _from_publisher(ds: Dataset, spec: Mapping, target: Path, old: Mapping, opts: _Options) -> FetchRecord:
     """Download (or reuse) the official file, convert it, check it, write it; note a revision."""
-    source = opts.downloader.get(spec)
+    try:
+        source = opts.downloader.get(spec)
+    except DownloadError as exc:
+        if exc.transient:
+            raise
+        raise DownloadError(f"{exc} The publisher may have moved the file: find it from {ds.url} and update "
+                            "download.url in catalog.yaml, or use a data mirror (HEALTHINTEL_DATA_MIRROR).") from None
     converted = convert(str(spec["convert"]), source.paths, spec)
     summary = run_checks(ds.id, converted.check_frame, spec.get("checks"))
     _write_converted(converted, ds, target)
