@@ -184,5 +184,5 @@ def _read_geo(path: Path):
     import geopandas as gpd
 
     frame = gpd.read_parquet(path)
-    return frame.assign(geometry=frame.geometry.to_wkb())
+    return pd.DataFrame(frame).assign(geometry=frame.geometry.to_wkb())
 
