@@ -1,5 +1,6 @@
 # healthintel task runner. The two commands of the README:
-#   make report   set up .venv, fetch the data, render the default chapter series into reports/
+#   make report   set up .venv and render the default chapter series into reports/ (from data/raw where it holds
+#                 the sources, else the embedded data kit in data/kit: no mirror or network needed)
 #   make test     set up .venv with dev extras and run the whole test suite (pytest + nbval)
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,14 +9,15 @@ EXTRAS ?= dev,growth
 STAMP := $(VENV)/.installed
 JOBS ?=
 
-.PHONY: help setup kernel data report lint test test-fast bench clean browser axe
+.PHONY: help setup kernel data kit report lint test test-fast bench clean browser axe
 
 help:
-	@echo "make report  - set up, fetch data and render the default chapter series (reports/index.html)"
+	@echo "make report  - set up and render the default chapter series (reports/index.html) from data/raw or the kit"
 	@echo "make test    - set up, lint (ruff, mypy) and run the whole test suite"
 	@echo "make test-fast - lint and run the suite without the tests marked slow"
 	@echo "make lint    - ruff (E, F, B, UP, SIM) on src/tests/benchmarks and mypy on stats, render, chapters"
-	@echo "make data    - fetch the data into data/raw (checksums verified)"
+	@echo "make data    - fetch the full sources into data/raw (checksums verified; not needed for make report)"
+	@echo "make kit     - rebuild the embedded data kit (data/kit) from the full sources"
 	@echo "make bench   - run the benchmarks (prints speed ratios against peers)"
 	@echo "make axe     - install axe-core from npm for the browser accessibility tests (make test does it)"
 
@@ -36,7 +38,10 @@ kernel: $(STAMP)
 data: $(STAMP)
 	$(BIN)/healthintel data fetch
 
-report: data
+kit: $(STAMP)
+	$(BIN)/healthintel data build-kit
+
+report: $(STAMP)
 	$(BIN)/healthintel render $(if $(JOBS),--jobs $(JOBS),)
 
 # The browser tests drive Debian's Chromium through Playwright (`playwright install` is not used): install it on a

@@ -6,8 +6,8 @@ agree on where things are:
 - ``HEALTHINTEL_HOME``: the project root (default: the checkout containing this package, else the cwd).
 - ``HEALTHINTEL_DATA_MIRROR``: a local directory mirroring the official sources (default ``<root>/../shared/data``
   when it exists).
-- ``HEALTHINTEL_RAW_DIR``, ``HEALTHINTEL_INTERIM_DIR``, ``HEALTHINTEL_PROCESSED_DIR``, ``HEALTHINTEL_REPORTS_DIR``:
-  override the four folders.
+- ``HEALTHINTEL_RAW_DIR``, ``HEALTHINTEL_INTERIM_DIR``, ``HEALTHINTEL_PROCESSED_DIR``, ``HEALTHINTEL_REPORTS_DIR``,
+  ``HEALTHINTEL_KIT_DIR``: override the five folders.
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ def interim_dir() -> Path:
     """``data/interim``: caches of responses and intermediate files that are neither fetched-and-checksummed raw
     data nor reproducible processed data (the Fingertips API cache lives here)."""
     return _dir("HEALTHINTEL_INTERIM_DIR", project_root() / "data" / "interim")
+
+
+def kit_dir() -> Path:
+    """``data/kit``: the embedded data kit committed with the repository (``HEALTHINTEL_KIT_DIR`` overrides)."""
+    return _dir("HEALTHINTEL_KIT_DIR", project_root() / "data" / "kit")
 
 
 def reports_dir() -> Path:

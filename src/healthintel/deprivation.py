@@ -67,7 +67,7 @@ def load_deprivation(vintage: str = "imd2019", area=None) -> pd.DataFrame:
     lk = geography.lsoa_lookup(vintage)
     if vintage == "imd2019":
         idx = readers.imd2019_index().drop(columns=["lsoa_name", "lad_code", "lad_name"])
-        pop = readers.population_lsoa11_2019().groupby("lsoa_code", observed=True)["population"].sum()
+        pop = readers.population_lsoa11_2019_totals().set_index("lsoa_code")["population"]
     else:
         idx = readers.iod2025_lsoa()
         pop = None

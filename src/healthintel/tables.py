@@ -9,6 +9,7 @@ import json
 import pandas as pd
 
 from . import __version__
+from .sources import kit
 from .sources.catalog import provenance
 
 
@@ -68,6 +69,9 @@ OGL_CREDIT = "Contains public sector information licensed under the Open Governm
 ONS_CREDIT = "Source: Office for National Statistics licensed under the Open Government Licence v.3.0."
 OS_CREDIT = "Contains OS data © Crown copyright and database right {years}."
 _SHORT_HASH = 12
+#: Said under the provenance table when a source was read from the embedded data kit.
+KIT_NOTE = ("Sources marked \"embedded data kit\" were read from healthintel's data kit (data/kit): tables derived "
+            "from the official releases listed here, unchanged in value, with the attribution in data/kit/README.md.")
 
 
 def source_credits(publishers: list[str], licences: list[str]) -> list[str]:
@@ -140,6 +144,8 @@ def provenance_footer(dataset_ids: list[str], *, notes: str = "", extra: pd.Data
     credits = source_credits(list(prov.get("Publisher", [])), list(prov.get("Licence", [])))
     now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     notes_html = f"<p>{html.escape(notes)}</p>" if notes else ""
+    if set(dataset_ids) & kit.USED:
+        notes_html += f"<p>{html.escape(KIT_NOTE)}</p>"
     return HTML(
         '<section class="hi-provenance"><h2>Data sources and provenance</h2>'
         '<table class="hi-table hi-provenance-table" data-hi-table="provenance">'

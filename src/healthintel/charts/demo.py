@@ -199,10 +199,10 @@ def population_by_age(areas=("Kent", "Medway"), comparator: str | None = "Englan
     from .. import geography
     from ..sources import readers
 
-    pop = readers.population_lsoa11_2019()
     frames = []
     for area in areas:
         lk = geography.lsoas_in(area, "imd2019")
+        pop = readers.population_lsoa11_2019(lsoas=lk["lsoa_code"])
         sub = pop.merge(lk[["lsoa_code", "lad_code", "lad_name"]], on="lsoa_code")
         if by_district:
             g = sub.groupby(["lad_code", "lad_name", "sex", "age"], observed=True, as_index=False)["population"].sum()
@@ -212,7 +212,7 @@ def population_by_age(areas=("Kent", "Medway"), comparator: str | None = "Englan
             g = sub.groupby(["sex", "age"], observed=True, as_index=False)["population"].sum()
             frames.append(g.assign(area_code=getattr(resolved, "code", str(area)), area_name=resolved.name))
     if comparator:
-        g = pop.groupby(["sex", "age"], observed=True, as_index=False)["population"].sum()
+        g = readers.population_lsoa11_2019_england()
         frames.append(g.assign(area_code="E92000001", area_name=comparator))
     out = pd.concat(frames, ignore_index=True)[["area_code", "area_name", "sex", "age", "population"]]
     out["sex"] = out["sex"].astype(str)
@@ -226,9 +226,8 @@ def lsoa_measure(area: str = "Kent and Medway"):
     from .. import geography
     from ..sources import readers
 
-    pop = readers.population_lsoa11_2019()
     lk = geography.lsoas_in(area, "imd2019")
-    sub = pop[pop["lsoa_code"].isin(lk["lsoa_code"])]
+    sub = readers.population_lsoa11_2019(lsoas=lk["lsoa_code"])
     total = sub.groupby("lsoa_code")["population"].sum()
     older = sub[sub["age"] >= 65].groupby("lsoa_code")["population"].sum()
     share = (100 * older / total).rename("value").reset_index()

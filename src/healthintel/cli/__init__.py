@@ -1,4 +1,4 @@
-"""The ``healthintel`` command line: ``data fetch``/``data list``/``data check``, ``render`` and ``version``.
+"""The ``healthintel`` command line: ``data fetch``/``list``/``check``/``build-kit``, ``render`` and ``version``.
 
 Exit codes: 0 success; 1 a chapter failed to render or data could not be fetched; 2 bad arguments or
 parameters (typer's usage errors also exit 2); 3 a file or folder cannot be read or written (permission denied,
@@ -13,7 +13,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from .. import __version__
 from ..errors import CorruptFileError, HealthIntelError
@@ -25,9 +24,12 @@ data_app = typer.Typer(help="Fetch and list the real open data the package reads
 app.add_typer(data_app, name="data")
 from .extracts import data_check  # noqa: E402
 from .fingertips import fingertips_app  # noqa: E402
+from .kit import data_build_kit, data_list  # noqa: E402
 
 data_app.add_typer(fingertips_app, name="fingertips")
 data_app.command("check")(data_check)
+data_app.command("list")(data_list)
+data_app.command("build-kit")(data_build_kit)
 console = Console(stderr=True)
 
 
@@ -52,19 +54,6 @@ def _manifest_files() -> dict:
             f"{config.raw_dir() / MANIFEST} is corrupt ({type(exc).__name__}: {exc}). Delete it and run "
             "`healthintel data fetch --force` to verify and record the files again.") from None
     return files
-
-
-@data_app.command("list")
-@guarded
-def data_list() -> None:
-    """List the datasets in the catalog and whether each is in data/raw."""
-    from ..sources.catalog import catalog
-
-    manifest = _manifest_files()
-    table = Table("id", "title", "vintage", "in data/raw")
-    for ds in catalog().values():
-        table.add_row(ds.id, ds.title, ds.vintage, "yes" if ds.id in manifest else "no")
-    Console().print(table)
 
 
 @data_app.command("fetch")

@@ -8,7 +8,8 @@ The hash covers
 - the healthintel package: every ``*.py`` file and package data file (``*.yaml``, templates, CSS) under the
   installed package directory, by relative path and content,
 - the raw data: ``data/raw/MANIFEST.json``'s ``id``/``path``/``sha256`` of every file (not its timestamps, so a
-  re-fetch of identical data does not re-render everything),
+  re-fetch of identical data does not re-render everything), and the embedded data kit's table checksums
+  (``data/kit/KIT.json``),
 - the inputs a chapter read from outside ``data/raw`` (e.g. Fingertips API responses in ``data/interim``): a chapter
   records them as ``render_inputs`` (``[{"path", "sha256"}]``, :func:`healthintel.report.record`); they are stored
   with the hash and re-checked before a skip, so a refreshed cache re-renders the chapters that read it.
@@ -28,6 +29,7 @@ from typing import Any
 
 import healthintel
 from healthintel import config
+from healthintel.errors import HealthIntelError
 
 #: The recorded value (``report.record``) in which a chapter lists the files it read outside ``data/raw``.
 INPUTS_RECORD = "render_inputs"
@@ -69,6 +71,18 @@ def data_hash(raw_dir: str | Path | None = None) -> str:
     return _sha(json.dumps(checksums).encode())
 
 
+def kit_fingerprint() -> str:
+    """sha256 of the embedded data kit's table checksums (``data/kit/KIT.json``; ``"no-kit"`` without one or when
+    it cannot be read — the render itself then names the problem)."""
+    from healthintel.sources import kit
+
+    try:
+        fingerprint = kit.fingerprint()
+    except HealthIntelError:
+        return "no-kit"
+    return fingerprint if fingerprint == "no-kit" else _sha(fingerprint.encode())
+
+
 def chapter_hash(notebook: str | Path, parameters: dict, *, kernel: str, threshold: int,
                  commentary: str = "none") -> dict[str, str]:
     """The parts and the combined ``hash`` of one chapter × parameters; ``commentary`` is the fingerprint of the
@@ -80,6 +94,9 @@ def chapter_hash(notebook: str | Path, parameters: dict, *, kernel: str, thresho
         "code": code_hash(),
         "data": data_hash(),
     }
+    kit_print = kit_fingerprint()
+    if kit_print != "no-kit":  # without a kit the hash is the one earlier versions stored
+        parts["kit"] = kit_print
     if commentary != "none":  # without commentary the hash is the one earlier versions stored
         parts["commentary"] = commentary
     parts["hash"] = _sha(json.dumps(parts, sort_keys=True).encode())

@@ -104,14 +104,22 @@ def raw_path(dataset_id: str, *, fetch_missing: bool = True) -> Path:
 
 
 def provenance(dataset_ids: list[str]):
-    """A table of the sources behind a result: title, publisher, vintage, licence, URL, checksum, fetched."""
+    """A table of the sources behind a result: title, publisher, vintage, licence, URL, checksum, fetched.
+
+    "Fetched" is the time the file entered data/raw, or "embedded data kit (built <date>)" for a source this
+    process read from the kit (:mod:`healthintel.sources.kit`).
+    """
     import pandas as pd
+
+    from . import kit
 
     manifest = read_manifest()
     rows = []
     for i in dataset_ids:
         ds = dataset(i)
         m = manifest["files"].get(i, {})
+        if i in kit.USED:
+            m = {"fetched_at": f"embedded data kit (built {kit.read_index().get('built_at', 'date not recorded')})"}
         rows.append({
             "Source": ds.title,
             "Publisher": ds.publisher,

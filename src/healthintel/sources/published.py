@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .catalog import raw_path
+from .readers import csv_table
 
 __all__ = ["kpi_dashboard_data", "fingertips_extract", "FINGERTIPS_EXTRACTS", "PUBLISHED_TARGET_OVERRIDES",
            "NCMP_OBESITY_EXTRACTS", "ncmp_obesity_extract", "KPI_AREAS", "PUBLISHED_FILES", "PUBLISHED_COLUMNS",
@@ -53,7 +53,7 @@ def kpi_dashboard_data(*, target_overrides: dict | None = None) -> pd.DataFrame:
     ``{}`` to apply the printed columns only). ``rag_published`` is the rating printed in the paper.
     """
     overrides = PUBLISHED_TARGET_OVERRIDES if target_overrides is None else target_overrides
-    df = pd.read_csv(raw_path("kpi_public_health_2022_24"), encoding="utf-8-sig")
+    df = csv_table("kpi_public_health_2022_24")
     fy = df["period"].str.extract(r"^(\d{4}/\d{2})")[0].str.replace("/", "_", regex=False)
     year_cols = sorted(c for c in df.columns if c.startswith("target_"))
     targets = df[year_cols].to_numpy(dtype=float)
@@ -87,7 +87,7 @@ def fingertips_extract(indicator_id: int) -> pd.DataFrame:
     quintile rows, else NA). Only single-period, whole-area rows are kept for the NCMP extracts.
     """
     dataset_id = FINGERTIPS_EXTRACTS[int(indicator_id)]
-    df = pd.read_csv(raw_path(dataset_id), encoding="utf-8-sig", na_values=["NA"])
+    df = csv_table(dataset_id)
     bench = "compared_to_England" if "compared_to_England" in df.columns else "significance"
     if "inequality" in df.columns and df["inequality"].isin(["Male", "Female"]).any():
         sex = df["inequality"]
@@ -129,7 +129,7 @@ def ncmp_obesity_extract(school_year: str = "Year 6") -> pd.DataFrame:
     :data:`NCMP_OBESITY_EXTRACTS`.
     """
     dataset_id = NCMP_OBESITY_EXTRACTS[school_year]
-    df = pd.read_csv(raw_path(dataset_id), encoding="utf-8-sig", na_values=["NA"])
+    df = csv_table(dataset_id)
     df = df[df["inequality"].isna() & ~df["period"].astype(str).str.contains(" - ")]
     out = pd.DataFrame({"area_code": df["area_code"], "area_name": df["area_name"].str.replace("&", "and"),
                         "academic_year": df["period"].astype(str),
@@ -177,7 +177,7 @@ def _iso_period(label: str) -> str:
 
 def _all_data_rows(dataset_id: str) -> pd.DataFrame:
     """A ``fingertips_published/`` file in the Fingertips all_data layout, whole-area rows only."""
-    df = pd.read_csv(raw_path(dataset_id), encoding="utf-8-sig", low_memory=False)
+    df = csv_table(dataset_id)
     df = df[df["Category Type"].isna()]
     ids = df["Indicator ID"].astype(int)
     sex = df["Sex"].astype(object).where(df["Sex"].notna(), ids.map(_ONE_SEX).fillna("Persons"))
@@ -196,7 +196,7 @@ def _all_data_rows(dataset_id: str) -> pd.DataFrame:
 
 def _next_rows(dataset_id: str) -> pd.DataFrame:
     """The FingertipsNext sample (England only): whole-population rows in the all_data columns."""
-    df = pd.read_csv(raw_path(dataset_id), encoding="utf-8-sig")
+    df = csv_table(dataset_id)
     ids = df["IndicatorId"].astype(int)
     df = df[df["Category"].isna() & (df["Age"] == ids.map(_NEXT_AGE))]
     ids = df["IndicatorId"].astype(int)

@@ -50,9 +50,15 @@ import pandas as pd
 from .. import config
 from ..errors import InvalidInputError
 from ..stats import assign_quantiles, life_expectancy, slope_index_of_inequality
-from ..sources.catalog import dataset, raw_path
+from ..sources.catalog import dataset
 from ..sources.published import fingertips_extract
-from ..sources.readers import cached_parquet, imd2019_index, population_lsoa11_2019
+from ..sources import readers
+from ..sources.readers import (
+    cached_parquet,
+    imd2019_index,
+    population_lsoa11_2019,
+    population_lsoa11_2019_bands,
+)
 
 __all__ = [
     "VERSION", "DEFAULT_SEED", "YEARS", "PERIODS", "BAND_STARTS", "ONS_TARGETS", "SOURCES", "KENT_MEDWAY_LADS",
@@ -92,8 +98,8 @@ def _h() -> np.ndarray:
 
 def base_rates() -> pd.DataFrame:
     """Real ONS 2014 death rates by sex and age band, England and Wales (deaths registered / mid-2014 pop)."""
-    d = pd.read_csv(raw_path("deaths_2014_lad_ageband_sex_ew"))
-    p = pd.read_csv(raw_path("mye_2014_lad_syoa_sex_ew"))
+    d = readers.csv_table("deaths_2014_lad_ageband_sex_ew")
+    p = readers.csv_table("mye_2014_lad_syoa_sex_ew")
     d["age"] = d["age"].astype(str).str.extract(r"^(\d+)")[0].astype(int)
     p["age"] = band_of_age(p["age"].astype(str).str.extract(r"^(\d+)")[0].astype(int))
     d = d[d["region"] != "Usual residence outside England and Wales"]
@@ -111,7 +117,7 @@ class _Inputs:
 
     def __init__(self):
         imd = imd2019_index()[["lsoa_code", "lad_code", "imd_rank", "imd_score", "imd_decile"]]
-        pop = population_lsoa11_2019()
+        pop = population_lsoa11_2019_bands()
         pop = pop[pop["lsoa_code"].isin(imd["lsoa_code"])]
         imd = imd.sort_values("lsoa_code").reset_index(drop=True)
         with warnings.catch_warnings():  # City of London and Isles of Scilly have < 10 LSOAs: no local deciles
@@ -335,9 +341,7 @@ def deaths(seed: int = DEFAULT_SEED, *, lsoas=None) -> pd.DataFrame:
 def populations(lsoas=None, years=YEARS) -> pd.DataFrame:
     """Populations for the synthetic deaths: ``lsoa_code``, ``sex``, ``age`` (single year 0-90), ``year``,
     ``population`` -- the real ONS mid-2019 LSOA estimate repeated for each year (see the module notes)."""
-    pop = population_lsoa11_2019()
-    if lsoas is not None:
-        pop = pop[pop["lsoa_code"].isin(set(lsoas))]
+    pop = population_lsoa11_2019(lsoas=None if lsoas is None else list(lsoas))
     years = [int(y) for y in years]
     out = pd.concat([pop.assign(year=np.int16(y)) for y in years], ignore_index=True)
     out.attrs.update(sources=["population_lsoa11_2019"],
@@ -354,8 +358,7 @@ def england_aggregate(seed: int = DEFAULT_SEED) -> pd.DataFrame:
     def build():
         d = deaths(seed)
         imd = imd2019_index()[["lsoa_code", "lad_code", "imd_decile"]]
-        pop = population_lsoa11_2019().copy()
-        pop["age"] = band_of_age(pop["age"]).astype("int16")
+        pop = population_lsoa11_2019_bands()
         pop = pop.merge(imd, on="lsoa_code").groupby(["lad_code", "imd_decile", "sex", "age"], observed=True)[
             "population"].sum().reset_index()
         d = d.assign(lsoa_code=d["lsoa_code"].astype(str)).merge(imd, on="lsoa_code")

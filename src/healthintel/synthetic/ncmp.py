@@ -77,7 +77,8 @@ from scipy.optimize import brentq
 from scipy.special import ndtr, ndtri
 
 from .. import config
-from ..sources.catalog import dataset, raw_path
+from ..sources import readers
+from ..sources.catalog import dataset
 
 VERSION = 3
 DEFAULT_SEED = 2026
@@ -175,7 +176,7 @@ def england_by_decile() -> pd.DataFrame:
     """The published England obesity table by national IMD decile, 2006/07–2017/18 (real; NHS Digital, via
     PHEindicatormethods' test data). Columns ``school_year``, ``academic_year``, ``decile``, ``measured``,
     ``obese``, ``value`` (%)."""
-    df = pd.read_csv(raw_path("ncmp_england_imd_decile_2006_2018"))
+    df = readers.csv_table("ncmp_england_imd_decile_2006_2018")
     p = df["Period"].astype(int).astype(str).str.zfill(4)
     year = "20" + p.str[:2] + "/" + p.str[2:]
     return pd.DataFrame({
@@ -189,7 +190,7 @@ def england_by_decile() -> pd.DataFrame:
 def _england_total(school_year: str) -> dict:
     """England obesity (%) by academic year from the real Fingertips extract (90323 / 90319)."""
     sid = {"Year 6": "fingertips_y6_obesity_90323", "Reception": "fingertips_reception_obesity_90319"}[school_year]
-    df = pd.read_csv(raw_path(sid), na_values=["NA"])
+    df = readers.csv_table(sid)
     df = df[(df["area_code"] == "E92000001") & df["inequality"].isna()]
     return dict(zip(df["period"].astype(str), pd.to_numeric(df["value"], errors="coerce")))
 
@@ -324,13 +325,12 @@ def cohort_cells(school_year: str, area_codes=AREA_CODES) -> pd.DataFrame:
     the chapter's "local" basis for Kent and Medway).
     """
     from .. import deprivation
-    from ..sources import readers
 
     dep = deprivation.load_deprivation("imd2019")
     dep = dep[dep["utla_code"].isin(area_codes)]
     dep = deprivation.local_quantiles(dep, n=5, column="local_quintile")
-    pop = readers.population_lsoa11_2019()
-    pop = pop[pop["lsoa_code"].isin(dep["lsoa_code"]) & pop["age"].isin(COHORT_AGES[school_year])]
+    pop = readers.population_lsoa11_2019(lsoas=dep["lsoa_code"])
+    pop = pop[pop["age"].isin(COHORT_AGES[school_year])]
     cells = (pop.groupby(["lsoa_code", "sex"], observed=True)["population"].sum() / 2).reset_index()
     cells = cells.merge(dep[["lsoa_code", "lad_code", "imd_decile", "local_quintile"]], on="lsoa_code")
     cells["lsoa_code"] = cells["lsoa_code"].astype(str)
