@@ -551,11 +551,14 @@ def _failure_error(failures: list[tuple[Dataset, HealthIntelError]], raw_dir: Pa
     kinds = {type(exc) for _, exc in failures}
     done = f" (the other {len(records)} were, and {MANIFEST} records them)" if records else ""
     message = f"{len(failures)} data file(s) could not be fetched into {raw_dir}{done}:\n{lines}"
+    again = "`healthintel data fetch " + " ".join(f"-d {ds.id}" for ds, _ in failures) + "`"
     if kinds == {_Unavailable}:
         message += ("\nEither point HEALTHINTEL_DATA_MIRROR at a copy of the project's data mirror (the folder "
                     "holding these paths, e.g. ../shared/data), or allow network access so the publishers' files "
                     "can be downloaded (or set HEALTHINTEL_DATA_URL to a web mirror with the same layout), then run "
-                    "`healthintel data fetch`.")
+                    f"{again}.")
+    else:
+        message += f"\nThen run {again} again."
     cls = next(iter(kinds)) if len(kinds) == 1 and not issubclass(next(iter(kinds)), _Unavailable) \
         else DataNotFoundError
     try:
