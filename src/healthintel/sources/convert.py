@@ -109,12 +109,6 @@ def read_official_table(path: Path, *, member: str | None = None, sheet: str | i
     return frame
 
 
-def _sheet_names(path: Path, member: str | None = None) -> list[str]:
-    handle, _ = _open_member(path, member)
-    with pd.ExcelFile(handle, engine="openpyxl") as book:
-        return [str(s) for s in book.sheet_names]
-
-
 def _find(frame: pd.DataFrame, header: str, *, prefix: bool = False, where: str = "") -> str:
     """The column of ``frame`` whose header is ``header`` (or starts with it), whitespace- and case-blind."""
     want = _norm(header)
