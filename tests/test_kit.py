@@ -163,3 +163,19 @@ def test_build_kit_writes_every_table(shared_dir, tmp_path, monkeypatch):
     doc = json.loads((tmp_path / "kit" / "KIT.json").read_text())
     assert set(doc["tables"]) == set(kit.spec())
     assert all(Path(tmp_path / "kit" / t["file"]).is_file() for t in doc["tables"].values())
+
+
+def test_an_analysts_own_file_in_data_raw_is_kept_and_used(shared_dir, kit_only, monkeypatch):
+    raw = kit_only / "raw"
+    own = raw / cat.dataset("imd2019_la_summary").path
+    own.parent.mkdir(parents=True)
+    original = (shared_dir / "data" / cat.dataset("imd2019_la_summary").path).read_text(encoding="utf-8")
+    own.write_text(original.replace("31.314", "31.999"), encoding="utf-8")  # Thanet's average score, edited
+    monkeypatch.setenv("HEALTHINTEL_DATA_MIRROR", str(shared_dir / "data"))
+    records = cat.fetch(["imd2019_la_summary"])
+    assert records[0].action == "kept (your own file)" and "--force" in records[0].notes[0]
+    assert own.read_text(encoding="utf-8").count("31.999") == 1
+    _clear_caches()
+    summary = readers.imd2019_la_summary().set_index("lad_code")
+    assert summary.loc["E07000114", "average_score"] == pytest.approx(31.999)
+    assert cat.provenance(["imd2019_la_summary"]).loc[0, "SHA-256"] == cat.sha256_of(own)[:12] + "…"

@@ -124,10 +124,10 @@ def provenance_footer(dataset_ids: list[str], *, notes: str = "", extra: pd.Data
     shows one source per card); URLs are links; the SHA-256 shows its first 12 characters with the full value on
     hover and one click away; the credits under it are those the page's own sources require
     (:func:`source_credits`), not a fixed list."""
-    from .sources.catalog import dataset
+    from .sources.catalog import file_sha256
 
     prov = provenance(dataset_ids)
-    full: list[str | None] = [dataset(i).sha256 for i in dataset_ids]
+    full: list[str | None] = [file_sha256(i) for i in dataset_ids]
     if extra is not None and len(extra):
         prov = pd.concat([prov, extra], ignore_index=True) if len(prov) else extra.reset_index(drop=True)
         full += [None] * len(extra)

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from .. import config
-from ..errors import DataNotFoundError, HealthIntelError
+from ..errors import CorruptFileError, DataNotFoundError, HealthIntelError
 
 MANIFEST = "MANIFEST.json"
 
@@ -70,10 +70,26 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def read_manifest(raw_dir: Path | None = None) -> dict:
+    """``data/raw/MANIFEST.json`` (``{"files": {}}`` when there is none); a :class:`CorruptFileError` naming it
+    and the fix when it cannot be parsed."""
     path = (raw_dir or config.raw_dir()) / MANIFEST
     if not path.exists():
         return {"files": {}}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        doc = exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("files"), dict):
+        raise CorruptFileError(f"{path} is corrupt ({doc if isinstance(doc, ValueError) else 'no files object'}). "
+                               "Run `healthintel data fetch --force` to verify and record the files again.")
+    return doc
+
+
+def file_sha256(dataset_id: str) -> str:
+    """The SHA-256 of the dataset's file in data/raw as MANIFEST.json records it (a file converted from the
+    publisher's download, or the analyst's own copy), else the catalog's."""
+    entry = read_manifest()["files"].get(dataset_id) or {}
+    return str(entry.get("sha256") or dataset(dataset_id).sha256)
 
 
 def fetch(datasets: list[str] | None = None, **kwargs):
@@ -126,7 +142,7 @@ def provenance(dataset_ids: list[str]):
             "Vintage": ds.vintage,
             "Licence": ds.licence,
             "Official URL": ds.url,
-            "SHA-256": ds.sha256[:12] + "…",
+            "SHA-256": file_sha256(i)[:12] + "…",
             "Fetched": m.get("fetched_at", "not recorded"),
         })
     return pd.DataFrame(rows)

@@ -524,6 +524,8 @@ def _fetch_one(ds: Dataset, manifest: dict, opts: _Options) -> FetchRecord:
                            old.get("origin", "data/raw"), old.get("fetched_at", _now()),
                            old.get("source_url", ""), old.get("source_sha256", ""), old.get("checks", ""),
                            list(old.get("previous_source_sha256") or []))
+    if target.is_file() and not opts.force:
+        return _kept_own_file(ds, target, opts)
     if opts.mirror is not None and (opts.mirror / ds.path).is_file():
         src = opts.mirror / ds.path
         _copy_verified(ds, src, target, f"the mirror ({src})")
@@ -536,6 +538,17 @@ def _fetch_one(ds: Dataset, manifest: dict, opts: _Options) -> FetchRecord:
     if spec is None:
         raise _Unavailable(_fix_for(ds, opts))
     return _from_publisher(ds, spec, target, old, opts)
+
+
+def _kept_own_file(ds: Dataset, target: Path, opts: _Options) -> FetchRecord:
+    """A file in data/raw that is neither the catalog's nor what a fetch recorded: the analyst's own copy, which
+    comes first in the resolution order. It is kept as it is (``--force`` replaces it) and recorded with its own
+    checksum, so the processed caches and the provenance follow it."""
+    rec = _record(ds, target, "kept (your own file)", "data/raw (not fetched: your own copy)", opts)
+    rec.notes.append(f"{ds.id}: {target} is not the catalog's file (SHA-256 {rec.sha256[:12]}…); it was kept as your "
+                     f"own copy and the readers use it. To replace it with the official file run `healthintel data "
+                     f"fetch -d {ds.id} --force`.")
+    return rec
 
 
 def _manifest_entry(ds: Dataset, rec: FetchRecord) -> dict:

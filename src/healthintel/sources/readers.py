@@ -21,7 +21,7 @@ import pandas as pd
 from .. import config
 from ..errors import HealthIntelError
 from . import kit
-from .catalog import dataset, raw_path
+from .catalog import file_sha256, raw_path
 
 IMD2019_DOMAINS = {
     "Income": "income",
@@ -71,7 +71,7 @@ def cached_parquet(target: Path, build) -> pd.DataFrame:
 
 
 def _cached(name: str, dataset_ids: list[str], build) -> pd.DataFrame:
-    key = "-".join(dataset(i).sha256[:8] for i in dataset_ids)
+    key = "-".join(file_sha256(i)[:8] for i in dataset_ids)
     return cached_parquet(config.processed_dir() / f"{name}-{key}.parquet", build)
 
 
