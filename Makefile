@@ -1,19 +1,25 @@
 # healthintel task runner. The two commands of the README:
-#   make report   set up .venv and render the default chapter series into reports/ (from data/raw where it holds
-#                 the sources, else the embedded data kit in data/kit: no mirror or network needed)
-#   make test     set up .venv with dev extras and run the whole test suite (pytest + nbval)
+#   make report   set up .venv with what rendering needs and render the default chapter series into reports/ (from
+#                 data/raw where it holds the sources, else the embedded data kit in data/kit: no mirror or network)
+#   make test     set up .venv with the dev extras and run the whole test suite (pytest + nbval)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,growth
-STAMP := $(VENV)/.installed
+# `make report` installs the runtime dependencies and the extras rendering needs (growth: the child_obesity chapter
+# computes UK90 centiles), not the test tools, Playwright or dask; `make test`/`make setup` install the dev extras
+# (which hold the pdf and dask extras too). One stamp each: the dev install also satisfies the report one, so
+# `make test` then `make report` installs nothing, and `make report` then `make test` adds the dev extras.
+REPORT_EXTRAS ?= growth
+DEV_EXTRAS ?= dev,growth
+REPORT_STAMP := $(VENV)/.installed-report
+DEV_STAMP := $(VENV)/.installed-dev
 JOBS ?=
 
 .PHONY: help setup kernel data kit report lint test test-fast bench clean browser axe
 
 help:
-	@echo "make report  - set up and render the default chapter series (reports/index.html) from data/raw or the kit"
-	@echo "make test    - set up, lint (ruff, mypy) and run the whole test suite"
+	@echo "make report  - install what rendering needs, render the default series (reports/index.html) from data/raw or kit"
+	@echo "make test    - install the dev extras, lint (ruff, mypy) and run the whole test suite"
 	@echo "make test-fast - lint and run the suite without the tests marked slow"
 	@echo "make lint    - ruff (E, F, B, UP, SIM) on src/tests/benchmarks and mypy on stats, render, chapters"
 	@echo "make data    - fetch the full sources into data/raw (checksums verified; not needed for make report)"
@@ -24,24 +30,33 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# $(call install,EXTRAS): pip install -e ".[EXTRAS]" (or "." without extras) and the "healthintel" Jupyter kernel
+define install
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip install -e ".$(if $(1),[$(1)])"
 	$(BIN)/python -m ipykernel install --sys-prefix --name healthintel --display-name "Python (healthintel)"
-	touch $(STAMP)
+endef
 
-setup: $(STAMP)
+$(REPORT_STAMP): pyproject.toml | $(BIN)/python
+	$(call install,$(REPORT_EXTRAS))
+	touch $@
 
-kernel: $(STAMP)
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(call install,$(DEV_EXTRAS))
+	touch $@ $(REPORT_STAMP)
+
+setup: $(DEV_STAMP)
+
+kernel: $(REPORT_STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name healthintel --display-name "Python (healthintel)"
 
-data: $(STAMP)
+data: $(REPORT_STAMP)
 	$(BIN)/healthintel data fetch
 
-kit: $(STAMP)
+kit: $(REPORT_STAMP)
 	$(BIN)/healthintel data build-kit
 
-report: $(STAMP)
+report: $(REPORT_STAMP)
 	$(BIN)/healthintel render $(if $(JOBS),--jobs $(JOBS),)
 
 # The browser tests drive Debian's Chromium through Playwright (`playwright install` is not used): install it on a
@@ -64,7 +79,7 @@ axe: $(AXE)
 PYTEST := $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-kernel-name healthintel -p no:cacheprovider
 
 # ruff and mypy read their configuration from pyproject.toml; a lint error fails `make test` before pytest runs.
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
@@ -75,7 +90,7 @@ test: browser axe lint
 test-fast: lint
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python -m pip install -e ".[bench]"
 	$(BIN)/python benchmarks/bench_stats.py
 

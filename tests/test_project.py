@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 from healthintel import config
@@ -37,6 +40,65 @@ def test_environment_yml_agrees_with_pyproject():
     for name, req in wanted.items():
         spec = req[len(name):].replace(" ", "")
         assert have[name].replace(" ", "")[len(name):] == spec, f"{name}: {have[name]!r} vs {req!r}"
+
+
+#: What `make report` must not install (issue 15 item 5): the test and lint tools, Playwright and dask.
+NOT_FOR_REPORT = {"pytest", "pytest-xdist", "hypothesis", "nbval", "playwright", "ruff", "mypy", "radon",
+                  "pandas-stubs", "types-pyyaml", "dask", "distributed"}
+
+
+def _project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def test_runtime_dependencies_hold_no_test_tools_and_dev_holds_every_extra():
+    project = _project()
+    runtime = {_name(r) for r in project["dependencies"]}
+    assert not runtime & NOT_FOR_REPORT, f"runtime dependencies that belong in an extra: {runtime & NOT_FOR_REPORT}"
+    extras = project["optional-dependencies"]
+    dev = set(extras["dev"])
+    for extra in ("pdf", "dask"):
+        assert set(extras[extra]) <= dev, f"make test must cover the {extra} extra: {set(extras[extra]) - dev}"
+    assert {_name(r) for r in extras["pdf"]} == {"playwright"} and {_name(r) for r in extras["dask"]} == {"distributed"}
+
+
+def test_supported_pythons_are_311_to_313():
+    project = _project()
+    assert project["requires-python"] == ">=3.11,<3.14"
+    prefix = "Programming Language :: Python :: 3."
+    versions = {c.rsplit(" :: ", 1)[-1] for c in project["classifiers"] if c.startswith(prefix)}
+    assert versions == {"3.11", "3.12", "3.13"}
+
+
+def _make(tmp_path, *targets: str) -> str:
+    """What ``make -n TARGETS`` would run with the venv in ``tmp_path/venv`` (nothing is executed)."""
+    out = subprocess.run(["make", "-n", "-C", str(ROOT), *targets, f"VENV={tmp_path / 'venv'}"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def _stamp(tmp_path, *names: str) -> None:
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True, exist_ok=True)
+    (venv / "bin" / "python").touch()
+    newer = (ROOT / "pyproject.toml").stat().st_mtime + 10
+    for name in names:
+        (venv / name).touch()
+        os.utime(venv / name, (newer, newer))
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_report_installs_the_runtime_and_make_test_the_dev_extras(tmp_path):
+    report = _make(tmp_path, "report")
+    assert re.search(r"pip install -e \"\.\[growth\]\"", report), report
+    assert "[dev" not in report and "healthintel render" in report
+    assert re.search(r"pip install -e \"\.\[dev,growth\]\"", _make(tmp_path, "lint"))
+    _stamp(tmp_path, ".installed-report")  # after `make report`: make test adds the dev extras
+    assert "pip install -e \".[dev,growth]\"" in _make(tmp_path, "lint")
+    assert "pip install" not in _make(tmp_path, "report")
+    _stamp(tmp_path, ".installed-dev", ".installed-report")  # after `make test`: make report installs nothing
+    assert "pip install" not in _make(tmp_path, "report") + _make(tmp_path, "lint")
 
 
 def test_cli_help_and_offline_fetch_error(tmp_path):

@@ -62,6 +62,19 @@ class RenderError(HealthIntelError):
     """A chapter could not be rendered (bad parameters, failed execution, export failure)."""
 
 
+class MissingExtraError(HealthIntelError, ImportError):
+    """An optional feature needs a package of one of healthintel's extras that is not installed (``pdf``:
+    Playwright for ``--format pdf``; ``dask``: distributed for ``--executor dask``); the message names the
+    ``pip install 'healthintel[EXTRA]'`` to run. Raised before anything is rendered."""
+
+    def __init__(self, message: str, *, extra: str, module: str):
+        super().__init__(message, name=module)
+        self.extra = extra
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class ParameterError(RenderError, InvalidInputError):
     """Parameters given to a chapter do not match the notebook's ``parameters`` cell."""
 

@@ -1,11 +1,11 @@
 """``healthintel render``: one chapter for some areas, or a whole series, then the index and a summary.
 
 The main CLI registers it with ``app.command("render")(render)``. Exit codes: 0 all ok (or skipped because
-unchanged), 1 a chapter (or its PDF) failed, 2 bad parameters (nothing was run), 3 the reports folder cannot
-be written (permission denied, read-only or full disk: checked before any kernel starts, and again for the
-index). ``--format pdf|both`` prints each report to PDF after the series (:mod:`healthintel.render.pdf`);
-``--prune`` keeps only this run's and the series' reports in the index
-(:func:`healthintel.render.site.write_index`).
+unchanged), 1 a chapter (or its PDF) failed, 2 bad parameters or a missing extra (``--format pdf`` without the
+``pdf`` extra, ``--executor dask`` without the ``dask`` one: nothing was run), 3 the reports folder cannot be
+written (permission denied, read-only or full disk: checked before any kernel starts, and again for the index).
+``--format pdf|both`` prints each report to PDF after the series (:mod:`healthintel.render.pdf`); ``--prune``
+keeps only this run's and the series' reports in the index (:func:`healthintel.render.site.write_index`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import typer
 import yaml
 
 from healthintel import config
-from healthintel.errors import RenderError, StorageError
+from healthintel.errors import MissingExtraError, RenderError, StorageError
 
 EXIT_STORAGE = 3  # as healthintel.cli.failures
 
@@ -133,6 +133,7 @@ def render(
     ] = False,
 ) -> None:
     """Render chapter notebooks to HTML (and PDF) reports and update reports/index.html."""
+    from healthintel.render.extras import require_extra
     from healthintel.render.pdf import FORMATS, print_reports
     from healthintel.render.series import render_series, series_keys
     from healthintel.render.site import write_index
@@ -145,6 +146,8 @@ def render(
         if output_format not in FORMATS:
             raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}, got {output_format!r}",
                                      param_hint="--format")
+        if output_format != "html":
+            require_extra("pdf")  # before any chapter renders, not a PDF error per report afterwards
         specs = _specs(chapter, area, series, parse_params(list(param or [])))
         if not specs:
             raise RenderError("nothing to render: no series entry matches the chapter/area given")
@@ -152,7 +155,7 @@ def render(
             specs, jobs=jobs, progress=progress, scheduler=scheduler, executor=executor, force=force,
             reports_dir=reports_dir, kernel=kernel, timeout=timeout,
         )
-    except (RenderError, typer.BadParameter) as exc:
+    except (RenderError, MissingExtraError, typer.BadParameter) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None
     except StorageError as exc:

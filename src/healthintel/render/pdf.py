@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from healthintel.errors import RenderError
 from healthintel.render.execute import ChapterResult, short_error
 from healthintel.render.export import readable
+from healthintel.render.extras import require_extra
 
 FORMATS = ("html", "pdf", "both")
 CHROMIUM_ENV = "HEALTHINTEL_CHROMIUM"
@@ -64,16 +65,15 @@ class PdfPrinter:
     """One headless Chromium for many reports: ``with PdfPrinter() as printer: printer.print(html, pdf, ...)``."""
 
     def __init__(self, executable: str | None = None, timeout: float = 120.0):
+        require_extra("pdf")  # Playwright first: without it, Chromium alone cannot print
         self.executable = executable or chromium_executable()
         self.timeout_ms = timeout * 1000
         self._playwright: Any = None
         self._browser: Any = None
 
     def __enter__(self) -> PdfPrinter:
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            raise RenderError("PDF export needs Playwright: pip install 'healthintel[pdf]'") from None
+        from playwright.sync_api import sync_playwright
+
         self._playwright = sync_playwright().start()
         try:  # Playwright gives the browser a new, empty --user-data-dir (a temp folder it removes on close)
             self._browser = self._playwright.chromium.launch(executable_path=self.executable, headless=True,

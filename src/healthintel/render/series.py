@@ -26,6 +26,7 @@ from healthintel.render.execute import (
     skipped_result,
 )
 from healthintel.render.export import check_writable, remove_downloads
+from healthintel.render.extras import require_extra
 from healthintel.render.parameters import (
     canonical_area,
     canonical_parameters,
@@ -390,6 +391,8 @@ def render_series(
     ``executor="dask"`` runs them on a dask.distributed LocalCluster of ``jobs`` worker processes;
     ``scheduler`` (``"tcp://host:8786"``, or ``"local"``, the same as ``executor="dask"``) on an existing
     cluster: the workers need healthintel, the kernel and the same paths (shared disk).
+    Either needs the ``dask`` extra (a :class:`~healthintel.errors.MissingExtraError` naming
+    ``pip install 'healthintel[dask]'`` when it is missing, before anything runs).
     ``kw`` goes to :func:`~healthintel.render.render_chapter` (``reports_dir``, ``notebooks_dir``, ``kernel``,
     ``timeout``).
 
@@ -401,6 +404,8 @@ def render_series(
         raise RenderError(f"executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     if executor == "dask" and not scheduler:
         scheduler = "local"
+    if scheduler:
+        require_extra("dask")  # the dask extra is not part of `make report`: say so before anything runs
     specs = validate_series(jobs_spec, kw.get("notebooks_dir"))
     if not specs:
         return []
