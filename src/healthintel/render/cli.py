@@ -155,8 +155,9 @@ def render(
             specs, jobs=jobs, progress=progress, scheduler=scheduler, executor=executor, force=force,
             reports_dir=reports_dir, kernel=kernel, timeout=timeout,
         )
-    except (RenderError, MissingExtraError, typer.BadParameter) as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+    except (RenderError, MissingExtraError, typer.BadParameter) as exc:  # a missing extra: the pip command unwrapped
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                  soft_wrap=isinstance(exc, MissingExtraError))
         raise typer.Exit(code=2) from None
     except StorageError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
