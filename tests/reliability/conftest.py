@@ -4,6 +4,7 @@ subprocess (as an unprivileged user when the tests run as root, so that read-onl
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import socket
@@ -82,12 +83,25 @@ def world_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
+@functools.cache
+def _nobody_cannot_run_python() -> str:
+    """Why ``nobody`` cannot run this interpreter ("" when it can): e.g. a pyenv Python under root's private
+    home (/root is mode 700, so its libpython cannot be loaded by another user)."""
+    proc = subprocess.run([SETPRIV, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable,
+                           "-c", "pass"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"},
+                          cwd="/", timeout=60, check=False)
+    return "" if proc.returncode == 0 else (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+
+
 def run_cli(args: list[str], *, env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    """``healthintel <args>`` in a clean environment; as user ``nobody`` when running as root."""
+    """``healthintel <args>`` in a clean environment; as user ``nobody`` when running as root (the test is skipped,
+    saying why, when ``nobody`` cannot run this interpreter)."""
     base = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "MPLCONFIGDIR": str(cwd / ".mpl"),
             "HEALTHINTEL_SHARED": str(config.shared_dir() or ""), "LANG": "C.UTF-8", "COLUMNS": "200"}
     # as root, drop to nobody with util-linux's setpriv (essential on Debian); permissions then apply as for a user
     prefix = [SETPRIV, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"] if os.geteuid() == 0 else []
+    if prefix and (why := _nobody_cannot_run_python()):
+        pytest.skip(f"as root these tests run the CLI as nobody, who cannot run {sys.executable}: {why}")
     return subprocess.run([*prefix, str(EXE), *args], capture_output=True, text=True, env={**base, **env}, cwd=cwd,
                           timeout=timeout, check=False)
 
