@@ -89,10 +89,19 @@ def kit_dir() -> Path:
 
 
 def read_index(directory: Path | None = None) -> dict:
-    """``KIT.json`` of the kit folder (``{"tables": {}}`` when there is no kit there)."""
+    """``KIT.json`` of the kit folder (``{"tables": {}}`` when there is no kit there); parsed once per version of
+    the file (its size and modification time)."""
     path = (directory or kit_dir()) / INDEX
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return {"tables": {}}
+    return _parse_index(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _parse_index(name: str, size: int, mtime_ns: int) -> dict:
+    path = Path(name)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -117,7 +126,7 @@ def raw_present(dataset_ids: Iterable[str]) -> bool:
     return all((raw / dataset(i).path).is_file() for i in dataset_ids)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=64)
 def _read(path: str, geo: bool, mtime: float) -> pd.DataFrame:
     if geo:
         import geopandas as gpd
@@ -138,13 +147,18 @@ def read(name: str) -> pd.DataFrame:
     return frame
 
 
-def lsoas_covered(name: str) -> set[str] | None:
+def lsoas_covered(name: str) -> frozenset[str] | None:
     """The LSOA codes a row-limited kit table holds; ``None`` for a table with all rows."""
     t = table(name)
     if not t.lads:
         return None
     path = kit_dir() / t.file
-    return set(_read(str(path), t.geo, path.stat().st_mtime)["lsoa_code"].astype(str))
+    return _covered(str(path), t.geo, path.stat().st_mtime)
+
+
+@lru_cache(maxsize=8)
+def _covered(path: str, geo: bool, mtime: float) -> frozenset[str]:
+    return frozenset(_read(path, geo, mtime)["lsoa_code"].astype(str))
 
 
 def resolve(name: str, build_from_raw: Callable[[], pd.DataFrame], *, lsoas: Iterable[str] | None = None
