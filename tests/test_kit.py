@@ -41,33 +41,30 @@ def kit_only(tmp_path, monkeypatch):
     _clear_caches()
 
 
-def test_the_committed_kit_is_identical_to_a_rebuild_from_its_sources(shared_dir, tmp_path, monkeypatch):
+@pytest.fixture
+def full_sources(shared_dir, tmp_path, monkeypatch):
+    """Empty data/raw and data/processed with the data mirror configured: builds read the full sources."""
     monkeypatch.setenv("HEALTHINTEL_RAW_DIR", str(tmp_path / "raw"))
     monkeypatch.setenv("HEALTHINTEL_PROCESSED_DIR", str(tmp_path / "processed"))
     monkeypatch.setenv("HEALTHINTEL_DATA_MIRROR", str(shared_dir / "data"))
     _clear_caches()
-    try:
-        assert kit_build.compare_kit(config.project_root() / "data" / "kit") == []
-    finally:
-        _clear_caches()
+    yield tmp_path
+    _clear_caches()
 
 
-def test_a_changed_table_is_reported_as_a_difference(shared_dir, tmp_path, monkeypatch):
+def test_the_committed_kit_is_identical_to_a_rebuild_from_its_sources(full_sources):
+    assert kit_build.compare_kit(config.project_root() / "data" / "kit") == []
+
+
+def test_a_changed_table_is_reported_as_a_difference(full_sources):
+    tmp_path = full_sources
     committed = config.project_root() / "data" / "kit"
     copy = tmp_path / "kit"
     shutil.copytree(committed, copy)
     frame = pd.read_parquet(copy / "imd2019_la_summary.parquet")
     frame.loc[0, "average_score"] += 0.001
     frame.to_parquet(copy / "imd2019_la_summary.parquet", index=False)
-    monkeypatch.setenv("HEALTHINTEL_RAW_DIR", str(tmp_path / "raw"))
-    monkeypatch.setenv("HEALTHINTEL_PROCESSED_DIR", str(tmp_path / "processed"))
-    monkeypatch.setenv("HEALTHINTEL_DATA_MIRROR", str(shared_dir / "data"))
-    _clear_caches()
-    try:
-        diffs = kit_build.compare_kit(copy)
-    finally:
-        _clear_caches()
-    assert [d.table for d in diffs] == ["imd2019_la_summary"]
+    assert [d.table for d in kit_build.compare_kit(copy)] == ["imd2019_la_summary"]
 
 
 def test_the_kit_is_small_complete_and_attributed():
@@ -150,15 +147,9 @@ def test_data_list_shows_the_resolution_order(kit_only):
     assert "1. data/raw" in result.output and "2. kit" in result.output and "4. download" in result.output
 
 
-def test_build_kit_writes_every_table(shared_dir, tmp_path, monkeypatch):
-    monkeypatch.setenv("HEALTHINTEL_RAW_DIR", str(tmp_path / "raw"))
-    monkeypatch.setenv("HEALTHINTEL_PROCESSED_DIR", str(tmp_path / "processed"))
-    monkeypatch.setenv("HEALTHINTEL_DATA_MIRROR", str(shared_dir / "data"))
-    _clear_caches()
-    try:
-        result = CliRunner().invoke(app, ["data", "build-kit", "--out", str(tmp_path / "kit")])
-    finally:
-        _clear_caches()
+def test_build_kit_writes_every_table(full_sources):
+    tmp_path = full_sources
+    result = CliRunner().invoke(app, ["data", "build-kit", "--out", str(tmp_path / "kit")])
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "kit" / "KIT.json").read_text())
     assert set(doc["tables"]) == set(kit.spec())
