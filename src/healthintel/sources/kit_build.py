@@ -37,9 +37,7 @@ class KitDifference:
 
 def _frame(t: kit.KitTable) -> pd.DataFrame:
     """Table ``t`` built from data/raw: the CSV read whole, or the reader table (limited to the kit's rows)."""
-    if t.kind == "csv":
-        return pd.read_csv(config.raw_dir() / dataset(t.name).path, **t.read)
-    return readers.TABLES[t.name]()
+    return readers.csv_from_raw(t.name) if t.kind == "csv" else readers.TABLES[t.name]()
 
 
 def _write(frame: pd.DataFrame, path: Path, geo: bool) -> None:

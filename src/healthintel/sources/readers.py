@@ -89,9 +89,15 @@ def csv_table(dataset_id: str) -> pd.DataFrame:
         raise HealthIntelError(f"{dataset_id!r} is a reader table of the kit, not a whole CSV file.")
 
     def build() -> pd.DataFrame:
-        return _cached(f"csv_{dataset_id}", [dataset_id], lambda: pd.read_csv(raw_path(dataset_id), **t.read))
+        return _cached(f"csv_{dataset_id}", [dataset_id], lambda: csv_from_raw(dataset_id))
 
     return kit.resolve(dataset_id, build)
+
+
+def csv_from_raw(dataset_id: str) -> pd.DataFrame:
+    """The catalog CSV in data/raw (fetched when missing) read whole with its ``sources/kit.yaml`` options: what
+    :func:`csv_table` caches and the kit stores."""
+    return pd.read_csv(raw_path(dataset_id), **kit.table(dataset_id).read)
 
 
 def _table(name: str, *, lsoas: Iterable[str] | None = None) -> pd.DataFrame:
