@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from healthintel.errors import ParameterError
 from healthintel.render import render_series, write_index
-from healthintel.render.execute import ChapterResult
 from healthintel.render.parameters import canonical_area, canonical_parameters, default_slug
 from healthintel.render.series import load_series, series_keys
 from healthintel.render.site import read_state
+
+from .helpers import fake_result
 
 
 @pytest.mark.parametrize("given, official", [
@@ -50,16 +50,7 @@ def test_series_period_slugs_use_the_official_name(tmp_path):
     assert [s["slug"] for s in load_series(path)] == ["kent-and-medway-2021-22"]
 
 
-def _result(reports: Path, chapter: str, slug: str, area: str, status: str = "ok", **kw) -> ChapterResult:
-    folder = reports / chapter
-    folder.mkdir(parents=True, exist_ok=True)
-    html = folder / f"{slug}.html"
-    if status == "ok":
-        html.write_text("<html></html>")
-        (folder / f"{slug}.ipynb").write_text("{}")
-    return ChapterResult(chapter=chapter, slug=slug, parameters={"area": area}, status=status,
-                         html_path=html if status == "ok" else None, notebook_path=None,
-                         error=None if status == "ok" else "ValueError: boom", **kw)
+_result = fake_result
 
 
 def test_a_later_success_replaces_an_earlier_failure(tmp_path):

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import datetime
 
 import pytest
 
-from healthintel import config
 from healthintel.compare import area_priorities, outcomes_tracker
 from healthintel.render import render_series
+
+from .helpers import render_copies
 
 pytestmark = pytest.mark.slow  # executes notebooks
 
@@ -29,13 +29,8 @@ SPECS = [{"chapter": "area_overview", "parameters": {"area": "Kent"}},
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("overview")
-    chapters = root / "notebooks" / "chapters"
-    chapters.mkdir(parents=True)
-    for spec in SPECS:
-        shutil.copy(config.notebooks_dir() / "chapters" / f"{spec['chapter']}.ipynb", chapters)
-    reports = root / "reports"
-    results = render_series(SPECS, jobs=2, notebooks_dir=root / "notebooks", reports_dir=reports, progress=False)
-    return root, reports, results
+    results = render_copies(root, SPECS, [spec["chapter"] for spec in SPECS])
+    return root, root / "reports", results
 
 
 def test_overview_renders_after_the_chapters_it_reads(site):

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from healthintel import config
-from healthintel.render import render_series
 
 from ..test_reviewer_tables import code_like
+from .helpers import render_copies
 from .test_browser import DESKTOP, LAUNCH_ARGS, PHONE, Opened, chromium_path
 
 pytestmark = pytest.mark.slow
@@ -55,12 +53,7 @@ _READ = """() => {
 def pages(tmp_path_factory):
     """Render the default series, then read every page at 1366 and 390 px: {(chapter, slug): {width: page}}."""
     root = tmp_path_factory.mktemp("reviewer")
-    notebooks = root / "notebooks" / "chapters"
-    notebooks.mkdir(parents=True)
-    for name in CHAPTERS:
-        shutil.copy(config.notebooks_dir() / "chapters" / f"{name}.ipynb", notebooks)
-    results = render_series(SPECS, jobs=2, notebooks_dir=root / "notebooks", reports_dir=root / "reports",
-                            progress=False)
+    results = render_copies(root, SPECS, CHAPTERS)
     for result in results:
         assert result.status == "ok", f"{result.chapter}/{result.slug}: {result.error}"
     keep = os.environ.get("HEALTHINTEL_SCREENSHOT_DIR")

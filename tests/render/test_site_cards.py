@@ -3,7 +3,6 @@ figures.json, the overview link, each chapter with status and PDF), status.html 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -11,22 +10,14 @@ from healthintel.render import write_index
 from healthintel.render.execute import ChapterResult
 from healthintel.render.series import waves
 
+from .helpers import fake_result
+
 
 def _result(reports: Path, chapter: str, slug: str, area: str, status: str = "ok", title: str | None = None,
             figures: dict | None = None, **kw) -> ChapterResult:
-    folder = reports / chapter
-    folder.mkdir(parents=True, exist_ok=True)
-    html = folder / f"{slug}.html"
-    if status == "ok":
-        html.write_text("<html></html>")
-        (folder / f"{slug}.ipynb").write_text("{}")
-        if figures is not None:
-            (folder / f"{slug}.figures.json").write_text(json.dumps(figures))
-    return ChapterResult(chapter=chapter, slug=slug, parameters={"area": area}, status=status,
-                         html_path=html if status == "ok" else None,
-                         notebook_path=folder / f"{slug}.ipynb" if status == "ok" else None,
-                         error=None if status == "ok" else "ValueError: boom", title=title or chapter, seconds=2.5,
-                         **kw)
+    notebook = reports / chapter / f"{slug}.ipynb" if status == "ok" else None
+    return fake_result(reports, chapter, slug, area, status, figures=figures, notebook_path=notebook,
+                       title=title or chapter, seconds=2.5, **kw)
 
 
 def _fig(name, value, unit="%", period="2023/24", **extra):
